@@ -15,13 +15,23 @@ IDS = [r.id for r in RESULTS]
 
 def _valid(result, d=3):
     """A valid parameter dict for `result` at dimension d, built from its own constraints."""
+    from theory._constraints import Integer, RowNorms
+
     out = {}
     for p in result.parameters.values():
+        first = p.constraints[0]
+        if p.name == "snr":
+            continue  # an alternative to sigma_eps2, derived from it by default
         if p.kind == "vector":
             out[p.name] = [1.0 + 0.5 * k for k in range(d)][::-1]
+        elif p.kind == "matrix" and hasattr(first, "example"):
+            m = np.asarray(first.example({"d": d}))
+            if any(isinstance(c, RowNorms) for c in p.constraints):
+                m = m / np.linalg.norm(m, axis=-1, keepdims=True) * np.sqrt(d)
+            out[p.name] = m.tolist()
         elif p.kind == "matrix":
             out[p.name] = (0.3 * np.eye(d)).tolist()
-        elif p.name in ("N", "M"):
+        elif p.name in ("N", "M") or isinstance(first, Integer) and p.name != "r":
             out[p.name] = 10
         elif p.name == "r":
             out[p.name] = 2
@@ -36,7 +46,7 @@ def test_metadata(rid):
     assert r.id.count(".") == 1 and r.reference.arxiv and r.reference.where
     assert r.quantities and r.parameters
     for q in r.quantities.values():
-        assert q.status in ("VERBATIM", "SECONDARY", "DERIVED", "CONJECTURE", "UNVERIFIED")
+        assert q.status in theory._result.STATUSES
         assert q.description
         assert isinstance(r.latex(q.name), str) and r.latex(q.name)
     for p in r.parameters.values():

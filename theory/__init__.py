@@ -10,7 +10,7 @@ Pure SymPy/NumPy: this package never imports torch.
 
 from __future__ import annotations
 
-from . import _ahn2023_pgd, _preconditioner_risk, _shi2024_lowrank, _zhang2024_lsa
+from . import _advani2020, _ahn2023_pgd, _lu2025_finite_d, _lu2025_icl, _preconditioner_risk, _shi2024_lowrank, _zhang2024_lsa
 from ._constraints import Constraint as Constraint
 from ._errors import InvalidParameterError as InvalidParameterError
 from ._errors import UnknownQuantityError as UnknownQuantityError
@@ -29,6 +29,9 @@ register(_zhang2024_lsa.RESULT)
 register(_ahn2023_pgd.RESULT)
 register(_shi2024_lowrank.RESULT)
 register(_preconditioner_risk.RESULT)
+register(_lu2025_icl.RESULT)
+register(_lu2025_finite_d.RESULT)
+register(_advani2020.RESULT)
 
 __all__ = [
     "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result",

@@ -25,6 +25,10 @@ __all__ = [
     "NonIncreasing",
     "SquareMatrix",
     "GapAtRank",
+    "Excluded",
+    "Matrix",
+    "RowNorms",
+    "StableStep",
     "bound_value",
 ]
 
@@ -123,13 +127,15 @@ class Real(Constraint):
     lo: float | None = 0.0
     hi: float | None = None
     lo_open: bool = False  # True: lo itself is excluded
+    allow_inf: bool = False  # True: +inf (sympy.oo) is a valid value, e.g. unlimited task diversity
 
     def describe(self) -> str:
+        inf = " or oo (infinity)" if self.allow_inf else ""
         if self.lo == 0.0 and self.hi is None:
-            return "a positive real number" if self.lo_open else "a non-negative real number"
+            return ("a positive real number" if self.lo_open else "a non-negative real number") + inf
         left = "(" if self.lo_open else "["
         hi = "inf)" if self.hi is None else f"{self.hi}]"
-        return f"a real number in {left}{self.lo}, {hi}"
+        return f"a real number in {left}{self.lo}, {hi}" + inf
 
     def check(self, value, env):
         if _is_symbolic(value):
@@ -141,7 +147,10 @@ class Real(Constraint):
         arr = _as_array(value)
         if arr is None:
             return None
-        if not np.all(np.isfinite(arr)):
+        if self.allow_inf:
+            if np.any(np.isnan(arr)) or np.any(arr == -np.inf):
+                return "it is not a number or +infinity"
+        elif not np.all(np.isfinite(arr)):
             return "it is not finite"
         if self.lo is not None and (np.any(arr < self.lo) or (self.lo_open and np.any(arr == self.lo))):
             return "it is out of range"
@@ -150,7 +159,7 @@ class Real(Constraint):
         return None
 
     def invalid(self, env):
-        out = [float("nan"), float("inf")]
+        out = [float("nan")] + ([] if self.allow_inf else [float("inf")])
         if self.lo is not None:
             out.append(self.lo - 1.0)
             if self.lo_open:
@@ -169,6 +178,8 @@ class Real(Constraint):
 @dataclass(frozen=True)
 class PositiveVector(Constraint):
     """A vector of d strictly positive reals (eigenvalues of a covariance)."""
+
+    needs_d = True
 
     length: str = "d"
 
@@ -266,6 +277,8 @@ class NonIncreasing(Constraint):
 class SquareMatrix(Constraint):
     """A real d x d matrix with finite entries."""
 
+    needs_d = True
+
     size: str = "d"
 
     def describe(self) -> str:
@@ -320,3 +333,127 @@ class GapAtRank(Constraint):
     def invalid(self, env):
         d = env["d"]
         return [[1.0] * d] if d >= 2 else []
+
+
+@dataclass(frozen=True)
+class Excluded(Constraint):
+    """A scalar must avoid one point unless another parameter is positive (tau != 1 in a ridgeless formula)."""
+
+    point: float
+    unless_positive: str  # the parameter whose positivity lifts the exclusion, e.g. the ridge "lam"
+    why: str  # the consequence, for the message
+
+    def describe(self) -> str:
+        return f"different from {self.point:g} when {self.unless_positive} = 0 ({self.why}; use {self.unless_positive} > 0)"
+
+    def check(self, value, env):
+        arr, other = _as_array(value), _as_array(env.get(self.unless_positive, 0.0))
+        if arr is None or other is None:
+            return None
+        hit = np.broadcast_to(arr == self.point, np.broadcast(arr, other).shape) & (other <= 0)
+        if np.any(hit):
+            return f"it equals {self.point:g} with {self.unless_positive} = 0, where the error is infinite"
+        return None
+
+    def invalid(self, env):
+        return []  # invalid only jointly with unless_positive = 0: tested explicitly
+
+
+@dataclass(frozen=True)
+class Matrix(Constraint):
+    """A real matrix with finite entries; rows/cols are "d", "d+1" or None (any size)."""
+
+    rows: str | None = "d"
+    cols: str | None = "d"
+
+    needs_d = True
+
+    @staticmethod
+    def _size(spec, d):
+        return None if spec is None else d + (1 if spec == "d+1" else 0)
+
+    def describe(self) -> str:
+        return f"a real {self.rows or 'k'} x {self.cols or 'k'} matrix with finite entries"
+
+    def dimension(self, value) -> int | None:
+        """The d a value of this shape implies (None when it cannot tell)."""
+        shape = np.shape(value) if _as_array(value) is not None else ()
+        if len(shape) < 2:
+            return None
+        for spec, n in ((self.rows, shape[-2]), (self.cols, shape[-1])):
+            if spec is not None:
+                return n - (1 if spec == "d+1" else 0)
+        return None
+
+    def check(self, value, env):
+        arr = _as_array(value)
+        if arr is None:
+            return None
+        d = env["d"]
+        want = (self._size(self.rows, d), self._size(self.cols, d))
+        if arr.ndim < 2 or any(w is not None and w != n for w, n in zip(want, arr.shape[-2:])):
+            return f"its shape is {arr.shape}"
+        if not np.all(np.isfinite(arr)):
+            return "an entry is not finite"
+        return None
+
+    def invalid(self, env):
+        d = env["d"]
+        rows, cols = self._size(self.rows, d) or 2, self._size(self.cols, d) or 2
+        bad = np.ones((rows, cols)) * np.sqrt(cols / max(cols, 1))
+        bad[0, 0] = np.nan
+        return [np.ones((rows + 1, cols + 1)).tolist(), bad.tolist(), [1.0] * cols]
+
+    def example(self, env):
+        d = env["d"]
+        rows, cols = self._size(self.rows, d) or 2 * d, self._size(self.cols, d) or 2 * d
+        rng = np.random.default_rng(0)
+        return (0.3 * rng.standard_normal((rows, cols))).tolist()
+
+
+@dataclass(frozen=True)
+class RowNorms(Constraint):
+    """Each row has squared Euclidean norm d (tasks on the sphere of radius sqrt(d))."""
+
+    rel_tol: float = 1e-6
+
+    def describe(self) -> str:
+        return "rows of squared norm d (tasks rescaled to norm sqrt(d))"
+
+    def check(self, value, env):
+        arr = _as_array(value)
+        if arr is None or arr.ndim < 2:
+            return None
+        sq = (arr ** 2).sum(-1)
+        d = arr.shape[-1]
+        if np.any(np.abs(sq - d) > self.rel_tol * d):
+            worst = float(sq.flat[int(np.argmax(np.abs(sq - d)))])
+            return f"a row has squared norm {worst:.6g}, not d={d}"
+        return None
+
+    def invalid(self, env):
+        d = env["d"]
+        return [(2.0 * np.ones((2, d))).tolist()]
+
+
+@dataclass(frozen=True)
+class StableStep(Constraint):
+    """A gradient-descent step 0 <= eta < 2 / lambda_max, lambda_max = (1 + sqrt(alpha))^2; 0 = gradient flow."""
+
+    alpha: str = "alpha"
+
+    def describe(self) -> str:
+        return f"a real number in [0, 2/(1+sqrt({self.alpha}))^2) (0 = gradient flow)"
+
+    def check(self, value, env):
+        arr, a = _as_array(value), _as_array(env.get(self.alpha))
+        if arr is None or a is None:
+            return None
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            return "it is negative or not finite"
+        if np.any(arr >= 2.0 / (1.0 + np.sqrt(np.abs(a))) ** 2):
+            return "gradient descent diverges on the top Marchenko-Pastur eigenvalue (1+sqrt(alpha))^2"
+        return None
+
+    def invalid(self, env):
+        return [-0.1, float("nan"), 10.0]

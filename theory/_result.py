@@ -32,7 +32,8 @@ from ._reference import Reference
 __all__ = ["Parameter", "Quantity", "Result", "STATUSES"]
 
 # Provenance labels, as in the research dossiers.
-STATUSES = ("VERBATIM", "SECONDARY", "DERIVED", "CONJECTURE", "UNVERIFIED")
+# VERBATIM-CODE: transcribed from the authors' released code where the paper body was unreachable.
+STATUSES = ("VERBATIM", "VERBATIM-CODE", "SECONDARY", "DERIVED", "CONJECTURE", "UNVERIFIED")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Quantity:
     kind: str = "scalar"  # "scalar" | "vector"
     where: str = ""  # theorem or equation, when it differs from the result's
     constraints: tuple[tuple[str, Constraint], ...] = ()  # extra (parameter, constraint) for this quantity only
+    # Implicit or integral quantities (a root of a self-consistent equation, a quadrature): `build` still gives
+    # the SymPy form (shown by `latex`, with `conditions`), and `numeric` evaluates numbers, vectorised.
+    numeric: Callable | None = None  # (**values as float arrays) -> array
+    args: tuple[str, ...] | None = None  # the parameters `numeric` takes (default: read from the expression)
+    conditions: Callable | None = None  # (s) -> list of sympy.Eq defining auxiliary symbols ("where ...")
 
 
 class _Vec:
@@ -167,6 +173,7 @@ class Result:
         derived: dict[str, tuple[str, Callable]] | None = None,
         notes: str = "",
         keywords: tuple[str, ...] = (),
+        dimensional: bool = True,
     ):
         self.id = id
         self.title = title
@@ -176,6 +183,7 @@ class Result:
         self.derived = dict(derived or {})
         self.notes = notes
         self.keywords = keywords
+        self.dimensional = dimensional  # False: a d -> infinity limit, no dimension parameter
         self._needs_cache: dict[str, tuple[str, ...]] = {}
         if len(self.parameters) != len(parameters) or len(self.quantities) != len(quantities):
             raise ValueError(f"{id}: duplicate parameter or quantity name")
@@ -222,12 +230,24 @@ class Result:
         return sp.Matrix([q.build(s, k) for k in range(1, d + 1)])
 
     def latex(self, quantity: str) -> str:
-        return sp.latex(self.expr(quantity))
+        out = sp.latex(self.expr(quantity))
+        cond = self.quantity(quantity).conditions
+        if cond is not None:
+            eqs = cond(SymbolContext(self, None))
+            out += r",\quad \text{where } " + r",\ ".join(sp.latex(e) for e in eqs)
+        return out
+
+    def conditions(self, quantity: str) -> list:
+        """The SymPy equations defining a quantity's auxiliary symbols (empty for explicit closed forms)."""
+        cond = self.quantity(quantity).conditions
+        return [] if cond is None else list(cond(SymbolContext(self, None)))
 
     def needs(self, quantity: str) -> tuple[str, ...]:
         """Parameters a quantity depends on (plus 'd' where only the dimension enters)."""
+        if quantity not in self._needs_cache and self.quantity(quantity).args is not None:
+            self._needs_cache[quantity] = tuple(self.quantity(quantity).args)
         if quantity not in self._needs_cache:
-            expr = self._expr(quantity, 2)
+            expr = self._expr(quantity, 2 if self.dimensional else None)
             names = {str(sym) for sym in expr.free_symbols}
             out = []
             for p in self.parameters.values():
@@ -238,7 +258,7 @@ class Result:
                         out.append(p.name)
                 elif any(n.startswith(prefix) for n in names):
                     out.append(p.name)
-            if not any(self.parameters[n].kind != "scalar" for n in out):
+            if self.dimensional and not any(self.parameters[n].kind != "scalar" for n in out):
                 out.append("d")
             self._needs_cache[quantity] = tuple(out)
         return self._needs_cache[quantity]
@@ -247,9 +267,11 @@ class Result:
     def _error(self, name: str, constraint_text: str, value, reason: str, assumption: str, env: dict):
         where = f" with d={env['d']}" if "d" in env and name != "d" else ""
         shown = np.asarray(value).tolist() if isinstance(value, np.ndarray) else value
+        if isinstance(shown, (list, tuple)) and np.size(np.asarray(shown, dtype=object)) > 12:
+            shown = f"<array of shape {np.shape(np.asarray(shown, dtype=object))}>"
         return InvalidParameterError(
             f"The {name!r} parameter of {self.id} must be {constraint_text} "
-            f"(assumption of {assumption}). Got {shown!r}{where}: {reason}.",
+            f"(assumption of {assumption}). Got {shown if isinstance(shown, str) else repr(shown)}{where}: {reason}.",
             parameter=name,
             result=self.id,
         )
@@ -268,15 +290,21 @@ class Result:
             d = int(float(d))
         source = None  # the parameter that fixed d
         for p in self.parameters.values():
-            if p.kind == "vector" and p.name in values and isinstance(p.constraints[0], PositiveVector):
-                v = values[p.name]
+            if p.kind == "scalar" or p.name not in values:
+                continue
+            v = values[p.name]
+            if p.kind == "vector" and isinstance(p.constraints[0], PositiveVector):
                 n = len(v) if isinstance(v, (list, tuple)) else (np.shape(v)[-1] if np.ndim(v) else None)
-                if n is None:
-                    continue
+            elif hasattr(p.constraints[0], "dimension"):
+                n = p.constraints[0].dimension(v)  # e.g. a d x (d+1) matrix fixes d by its row count
+            else:
+                continue
+            if n is not None:
                 if d is None:
                     d, source = n, p.name
                 elif n != d:
-                    why = f"its length is {n}, but " + (f"{source!r} has length {d}" if source else f"d={d}")
+                    what = f"its length is {n}" if p.kind == "vector" else f"its size implies d={n}"
+                    why = what + ", but " + (f"{source!r} implies d={d}" if source else f"d={d}")
                     raise self._error(p.name, p.describe(), v, why, p.assumption, {"d": d})
         return d
 
@@ -308,7 +336,7 @@ class Result:
                 continue
             p = self.parameters[name]
             for c in p.constraints + ((extra[name],) if name in extra else ()):
-                if isinstance(c, (PositiveVector, SquareMatrix)) and d is None:
+                if getattr(c, "needs_d", False) and d is None:
                     continue
                 reason = c.check(value, {**env, **_numeric_env(values)})
                 if reason is not None:
@@ -334,9 +362,13 @@ class Result:
                 f"{self.id}.{quantity} needs the parameter(s) {', '.join(map(repr, missing))}; "
                 f"got {', '.join(sorted(values)) or 'none'}.",
                 parameter=missing[0], result=self.id)
-        d = values["d"]
+        d = values.get("d") if self.dimensional else None
         if any(_symbolic(values[n]) for n in needs if n != "d"):
             return self._substitute(q, d, values, needs)
+        if q.numeric is not None:
+            out = q.numeric(**{n: (values[n] if n == "d" else np.asarray(values[n], dtype=float)) for n in needs})
+            out = np.asarray(out, dtype=float)
+            return out[()] if out.ndim == 0 else out
         fn, order = self._compiled(quantity, d)
         args = []
         for name, comp in order:
