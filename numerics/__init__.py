@@ -11,7 +11,18 @@ from ._fit import fit as fit
 from ._icl_task import ICLRegression as ICLRegression
 from ._icl_task import PopulationICL as PopulationICL
 from ._icl_task import Prompts as Prompts
+from ._linear_student import LeastSquaresTask as LeastSquaresTask
+from ._linear_student import LinearStudent as LinearStudent
+from ._linear_student import TeacherData as TeacherData
+from ._linear_student import gradient_flow_errors as gradient_flow_errors
+from ._linear_student import teacher_data as teacher_data
 from ._lsa import LinearSelfAttention as LinearSelfAttention
+from ._lu_icl import GammaFit as GammaFit
+from ._lu_icl import LuSizes as LuSizes
+from ._lu_icl import fit_gamma as fit_gamma
+from ._lu_icl import lu_sizes as lu_sizes
+from ._lu_icl import sample_contexts as sample_contexts
+from ._lu_icl import sample_tasks as sample_tasks
 from ._montecarlo import MCEstimate as MCEstimate
 from ._montecarlo import mc_risk as mc_risk
 from ._population import FlowResult as FlowResult
@@ -20,6 +31,8 @@ from ._population import population_grad as population_grad
 from ._population import population_risk as population_risk
 
 __all__ = [
+    "GammaFit", "LeastSquaresTask", "LinearStudent", "LuSizes", "TeacherData", "fit_gamma", "gradient_flow_errors",
+    "lu_sizes", "sample_contexts", "sample_tasks", "teacher_data",
     "FitResult", "FlowResult", "ICLRegression", "LinearSelfAttention", "MCEstimate", "PopulationICL", "Prompts", "TrainConfig",
     "balanced_gradient_flow", "fit", "mc_risk", "population_grad", "population_risk", "resolve_device",
     "resolve_dtype",

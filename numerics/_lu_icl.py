@@ -1,0 +1,169 @@
+"""The reduced linear-attention model of Lu et al. (2025): features H_Z, the ridge fit of Gamma*, in float64.
+
+One context Z with task w: x_1..x_{l+1} ~ N(0, I/d), y_i = <x_i, w> + N(0, rho); the feature is
+h = vec(H_Z), H_Z = x_q [ (d/l) sum_i y_i x_i^T , (1/l) sum_i y_i^2 ] in R^{d x (d+1)}, the target y_q.
+
+Exact O(d) sampling of a context's sufficient statistics (no l x d matrix): with e = w/|w|, split
+X = g e^T + X_perp. Then a = sqrt(d) g ~ N(0, I_l) and b = noise/sqrt(rho) ~ N(0, I_l) enter only through
+the 2 x 2 Wishart matrix S = [a b]^T [a b] ~ W_2(l, I) (Bartlett: S = L L^T, L = [[c1, 0], [n, c2]],
+c1^2 ~ chi2_l, c2^2 ~ chi2_{l-1}, n ~ N(0,1)); and X_perp^T y | y ~ N(0, |y|^2 (I - e e^T)/d). So
+    a.y = (|w|/sqrt d) S11 + sqrt(rho) S12,   |y|^2 = (|w|^2/d) S11 + 2 (|w|/sqrt d) sqrt(rho) S12 + rho S22,
+    X^T y = e (a.y)/sqrt(d) + sqrt(|y|^2/d) (I - e e^T) z,   z ~ N(0, I_d).
+This is the same distribution as the token-level construction (tested against it in tests/).
+
+Gamma* = argmin sum_mu (y_q^mu - <Gamma, H^mu>)^2 + (n/d) lam ||Gamma||_F^2 is solved from the p x p Gram
+matrix, p = d(d+1), accumulated over chunks of contexts (never one row per context for all n at once),
+for a batch of seeds at a time, in float64 (float32 breaks near the interpolation threshold).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ._device import resolve_device
+from ._icl_task import _bartlett_factor
+
+__all__ = ["LuSizes", "lu_sizes", "sample_tasks", "sample_contexts", "fit_gamma", "GammaFit"]
+
+
+@dataclass(frozen=True)
+class LuSizes:
+    """Integer sizes realised from (alpha, kappa, tau) at dimension d, and the realised ratios."""
+
+    d: int
+    ell: int
+    k: int | None  # None: a fresh task for every context (kappa = oo)
+    n: int
+
+    @property
+    def alpha(self) -> float:
+        return self.ell / self.d
+
+    @property
+    def kappa(self) -> float:
+        return math.inf if self.k is None else self.k / self.d
+
+    @property
+    def tau(self) -> float:
+        return self.n / self.d ** 2
+
+    @property
+    def tau_eff(self) -> float:
+        """n / p with p = d(d+1) parameters: where the finite-d interpolation threshold sits."""
+        return self.n / (self.d * (self.d + 1))
+
+    @property
+    def p(self) -> int:
+        return self.d * (self.d + 1)
+
+
+def lu_sizes(d: int, alpha: float, kappa: float, tau: float) -> LuSizes:
+    """l = round(alpha d), k = round(kappa d) (None for kappa = oo), n = round(tau d^2)."""
+    ell = max(1, round(alpha * d))
+    k = None if math.isinf(kappa) else max(1, round(kappa * d))
+    return LuSizes(d=d, ell=ell, k=k, n=max(1, round(tau * d * d)))
+
+
+def sample_tasks(S: int, k: int, d: int, gen: torch.Generator, *, device=None) -> Tensor:
+    """(S, k, d) tasks: Gaussian rows rescaled to norm exactly sqrt(d) (the authors' task set)."""
+    w = torch.randn(S, k, d, generator=gen, device=device, dtype=torch.float64)
+    return w / w.norm(dim=-1, keepdim=True) * math.sqrt(d)
+
+
+def sample_contexts(w: Tensor, ell: int, rho: float, gen: torch.Generator) -> tuple[Tensor, Tensor]:
+    """Features h (..., d(d+1)) and targets y_q (...) for contexts with tasks w (..., d), exactly, in O(d) each."""
+    shape, d = w.shape[:-1], w.shape[-1]
+    dev, dt = w.device, w.dtype
+    norm = w.norm(dim=-1)
+    e = w / norm.unsqueeze(-1)
+    if ell < 2:
+        raise ValueError(f"context length ell must be >= 2 for the Bartlett sampler; got {ell}")
+    L = _bartlett_factor(1, int(math.prod(shape)), 2, ell, gen, dev, dt)[0].reshape(*shape, 2, 2)
+    c1, nn_, c2 = L[..., 0, 0], L[..., 1, 0], L[..., 1, 1]
+    S11, S12, S22 = c1 * c1, c1 * nn_, nn_ * nn_ + c2 * c2
+    r = norm / math.sqrt(d)
+    sr = math.sqrt(rho)
+    a_dot_y = r * S11 + sr * S12
+    yy = r * r * S11 + 2 * r * sr * S12 + rho * S22
+    z = torch.randn(*shape, d, generator=gen, device=dev, dtype=dt)
+    z = z - (z * e).sum(-1, keepdim=True) * e
+    Xty = e * (a_dot_y / math.sqrt(d)).unsqueeze(-1) + torch.sqrt(yy / d).unsqueeze(-1) * z
+    u = (d / ell) * Xty
+    s = yy / ell
+    xq = torch.randn(*shape, d, generator=gen, device=dev, dtype=dt) / math.sqrt(d)
+    yq = (xq * w).sum(-1) + sr * torch.randn(shape, generator=gen, device=dev, dtype=dt)
+    H = xq.unsqueeze(-1) * torch.cat([u, s.unsqueeze(-1)], dim=-1).unsqueeze(-2)  # (..., d, d+1)
+    return H.reshape(*shape, d * (d + 1)), yq
+
+
+@dataclass
+class GammaFit:
+    Gamma: Tensor  # (S, d, d+1) float64, CPU
+    tasks: Tensor | None  # (S, k, d) pretraining task sets (None for kappa = oo)
+    sizes: LuSizes
+    lam: float
+    seconds: float
+    device: str
+    peak_bytes: int  # peak device memory (CUDA) or the Gram/chunk buffers' size (CPU)
+
+
+def fit_gamma(sizes: LuSizes, rho: float, lam: float, *, seeds: int, seed: int, device: str = "auto",
+              chunk: int = 4096, seed_batch: int | None = None, balanced: bool = True) -> GammaFit:
+    """Ridge-fit Gamma* for `seeds` independent task sets and data sets (seed s uses generator seed + s).
+
+    Tasks are assigned to the n contexts in a balanced way (each task n/k times, up to one) as in the authors'
+    runs, or uniformly at random (`balanced=False`). lam = 0 solves the normal equations without ridge
+    (least squares for n >= p, or the minimum-norm interpolator through a pseudo-inverse for n < p).
+    """
+    dev = resolve_device(device)
+    d, p, n = sizes.d, sizes.p, sizes.n
+    if seed_batch is None:  # seeds solved together: bounded by memory (Gram: p^2 float64 per seed)
+        budget = (8 << 30) if dev.type == "cuda" else (2 << 30)
+        seed_batch = max(1, min(seeds, budget // max(1, 8 * p * p * 2)))
+    t0 = time.perf_counter()
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    Gammas, task_sets = [], []
+    for start in range(0, seeds, seed_batch):
+        S = min(seed_batch, seeds - start)
+        gens = [torch.Generator(device=dev).manual_seed(int(seed) * 1_000_003 + start + j) for j in range(S)]
+        G = torch.zeros(S, p, p, device=dev, dtype=torch.float64)
+        b = torch.zeros(S, p, device=dev, dtype=torch.float64)
+        tasks = []
+        for j, gen in enumerate(gens):
+            W = sample_tasks(1, sizes.k, d, gen, device=dev)[0] if sizes.k is not None else None
+            if W is not None:
+                if balanced:
+                    idx = torch.arange(n, device=dev) % sizes.k
+                else:
+                    idx = torch.randint(0, sizes.k, (n,), generator=gen, device=dev)
+                tasks.append(W.cpu())
+            for c0 in range(0, n, chunk):
+                m = min(chunk, n - c0)
+                if W is None:
+                    w = sample_tasks(1, m, d, gen, device=dev)[0]
+                else:
+                    w = W[idx[c0:c0 + m]]
+                h, y = sample_contexts(w, sizes.ell, rho, gen)
+                G[j].addmm_(h.T, h)
+                b[j].add_(h.T @ y)
+        if lam > 0:
+            G.diagonal(dim1=-2, dim2=-1).add_(n / d * lam)
+            sol = torch.linalg.solve(G, b.unsqueeze(-1)).squeeze(-1)
+        else:
+            sol = (torch.linalg.pinv(G, hermitian=True) @ b.unsqueeze(-1)).squeeze(-1)
+        Gammas.append(sol.reshape(S, d, d + 1).cpu())
+        task_sets.extend(tasks)
+        del G, b
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+        peak = int(torch.cuda.max_memory_allocated(dev))
+    else:
+        peak = 8 * (seed_batch * (p * p + p) + chunk * (p + d + 2))
+    return GammaFit(Gamma=torch.cat(Gammas), tasks=torch.stack(task_sets) if task_sets else None, sizes=sizes,
+                    lam=float(lam), seconds=time.perf_counter() - t0, device=str(dev), peak_bytes=peak)
