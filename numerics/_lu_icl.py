@@ -154,7 +154,11 @@ def fit_gamma(sizes: LuSizes, rho: float, lam: float, *, seeds: int, seed: int, 
                 b[j].add_(h.T @ y)
         if lam > 0:
             G.diagonal(dim1=-2, dim2=-1).add_(n / d * lam)
-            sol = torch.linalg.solve(G, b.unsqueeze(-1)).squeeze(-1)
+            L, info = torch.linalg.cholesky_ex(G)  # SPD: Cholesky is ~7x faster than LU on the CPU build
+            if bool((info == 0).all()):
+                sol = torch.cholesky_solve(b.unsqueeze(-1), L).squeeze(-1)
+            else:  # numerically indefinite (tiny lam at the threshold): LU
+                sol = torch.linalg.solve(G, b.unsqueeze(-1)).squeeze(-1)
         else:
             sol = (torch.linalg.pinv(G, hermitian=True) @ b.unsqueeze(-1)).squeeze(-1)
         Gammas.append(sol.reshape(S, d, d + 1).cpu())

@@ -89,7 +89,8 @@ def _ridgeless_idg(s, below: bool):
     if below:
         mu = q * M_expr(kappa / tau, q)
         e0 = (1 - tau) * q / (tau * mu)
-        c = 1 / (1 - kappa / (1 + kappa * e0 / (1 - tau)) ** 2)
+        r = 1 / kappa  # c = [1 - kappa/(1 + kappa e0/(1-tau))^2]^-1, written in r = 1/kappa (1 at kappa = oo)
+        c = 1 / (1 - r / (r + e0 / (1 - tau)) ** 2)
         return tau * ((q + e0) ** 2 / e0 + (rho + q - 2 * q * (1 - tau) * (q / e0 + 1)) / (1 - tau - c * (1 - tau) ** 2))
     m = M_expr(kappa, q)
     return tau * (rho + q - q ** 2 * m) / (tau - 1)
