@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import _icl_preconditioner, _icl_rank_noise
+from . import _asym_advani, _asym_double_descent, _asym_task_diversity, _icl_preconditioner, _icl_rank_noise
 
-FIGURES = {m.NAME: m for m in (_icl_rank_noise, _icl_preconditioner)}
+FIGURES = {m.NAME: m for m in (_icl_rank_noise, _icl_preconditioner, _asym_double_descent, _asym_task_diversity,
+                                _asym_advani)}
 
 
 def figures_for(target: str):

@@ -119,7 +119,7 @@ def E_bayes_num(alpha, sigma_w2, sigma_eps2):
 def t_opt_num(alpha, sigma_w2, sigma_eps2, sigma_w0_2, eta):
     """argmin_t E_g(t): a 241-point log grid on [1e-3, 1e5], then golden section in log t on the bracketing cells.
 
-    Returns inf where E_g keeps decreasing up to the grid end (no overtraining, e.g. sigma_eps2 = 0).
+    Returns inf without label noise (E_g decreases for all t: no overtraining).
     """
     args = np.broadcast_arrays(*(np.asarray(v, float) for v in (alpha, sigma_w2, sigma_eps2, sigma_w0_2, eta)))
     alpha, sigma_w2, sigma_eps2, sigma_w0_2, eta = args
@@ -140,7 +140,9 @@ def t_opt_num(alpha, sigma_w2, sigma_eps2, sigma_w0_2, eta):
         left = f(x1) <= f(x2)
         lo, hi = np.where(left, lo, x1), np.where(left, x2, hi)
     t = np.exp(0.5 * (lo + hi))
-    return np.where(k >= len(grid) - 1, np.inf, t).reshape(shape)
+    # Without label noise every mode's error decreases monotonically: no finite optimum (t_opt = oo). With noise
+    # each mode has an interior optimum e^{-l t} = s2e/(l (s2w + s2w0) + s2e), so E_g has a finite minimiser.
+    return np.where((sigma_eps2 <= 0) | (k >= len(grid) - 1), np.inf, t).reshape(shape)
 
 
 # ------------------------------------------------------------------------------------ symbolic forms
