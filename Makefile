@@ -35,6 +35,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/bench_ensemble.py
+	$(PY) bench/bench_asym.py
 
 clean:
 	rm -rf report .pytest_cache .hypothesis

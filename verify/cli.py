@@ -29,19 +29,22 @@ def _parse_at(items: list[str]) -> dict:
             raise theory.InvalidParameterError(f"--at expects NAME=VALUE (VALUE as JSON); got {item!r}",
                                                parameter="at")
         name, raw = item.split("=", 1)
+        if raw.strip().lower() in ("oo", "inf", "infinity"):  # e.g. kappa=oo (unlimited task diversity)
+            out[name] = float("inf")
+            continue
         try:
             out[name] = json.loads(raw)
         except json.JSONDecodeError:
             raise theory.InvalidParameterError(
-                f"--at {name}: the value must be JSON (a number or an array); got {raw!r}", parameter=name) from None
+                f"--at {name}: the value must be JSON (a number or an array) or oo; got {raw!r}", parameter=name) from None
     return out
 
 
 def _value(v):
     a = np.asarray(v, dtype=float)
-    if not np.all(np.isfinite(a)):
+    if np.any(np.isnan(a)):
         return None
-    return a.tolist()
+    return a.tolist()  # +-inf is a legitimate value (e.g. E_g_inf at alpha = 1); JSON output writes Infinity
 
 
 def cmd_list(args) -> int:
