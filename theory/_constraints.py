@@ -400,7 +400,7 @@ class Matrix(Constraint):
     def invalid(self, env):
         d = env["d"]
         rows, cols = self._size(self.rows, d) or 2, self._size(self.cols, d) or 2
-        bad = np.ones((rows, cols)) * np.sqrt(cols / max(cols, 1))
+        bad = np.ones((rows, cols))
         bad[0, 0] = np.nan
         return [np.ones((rows + 1, cols + 1)).tolist(), bad.tolist(), [1.0] * cols]
 

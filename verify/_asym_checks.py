@@ -620,9 +620,9 @@ def _lu_peak(p, seed, ctx):
         med.append(float(np.median(e)))
     arg = grid[int(np.argmax(med))]
     pred = float(ctx.predict(FD, "n_peak", d=d))
-    step = min(abs(g - pred) for g in grid if g != arg) if arg in grid else 1.0
-    return Measurement(pred, float(arg), abs(arg - pred), 0.5 * min(np.diff(grid)), {"grid spacing / 2": 0.5 * min(np.diff(grid))},
-                       sizes={"n_grid": grid, "seeds": S, "lam": 1e-9}, diagnostics={"median_e_icl": med, "step": step})
+    half = 0.5 * float(min(np.diff(grid)))
+    return Measurement(pred, float(arg), abs(arg - pred), half, {"grid spacing / 2": half},
+                       sizes={"n_grid": grid, "seeds": S, "lam": 1e-9}, diagnostics={"median_e_icl": med})
 
 
 LU_METHOD = ("ridge fit of Gamma* (float64) at d = 12..32 (thorough: 16..64) over seeds, scored with the exact finite-d "
