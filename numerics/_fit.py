@@ -31,9 +31,11 @@ class TrainConfig:
     steps: int = 3000  # LSA d <= 6, N <= 50: risk within ~1e-3 of its optimum (see verify calibration)
     batch: int = 1024  # prompts per member per step, fresh every step (online = population loss)
     lr: float = 1e-2  # Adam's base rate; stable for the LSA at init scale 0.01-0.5
-    optimizer: str = "adam"  # "adam" | "sgd"
+    optimizer: str = "adam"  # "adam" | "sgd" | "adagrad" | "adagrad_pp" | "adam_pp" (numerics/_optim_pp.py)
+    optimizer_options: tuple = ()  # extra (name, value) pairs for the optimiser, e.g. (("eps", 1e-6),)
     momentum: float = 0.0  # SGD momentum
-    schedule: str = "cosine"  # "cosine" | "linear" | "constant" decay of lr over `steps`
+    schedule: str = "cosine"  # "cosine" | "linear" | "constant" decay of lr over `steps`, or "table"
+    lr_table: tuple = ()  # schedule "table": lr * lr_table[step] (any schedule, e.g. step decay or WSD)
     lr_min_ratio: float = 1e-3  # final lr = lr * lr_min_ratio (cosine/linear)
     divergence_factor: float = 1e6  # loss > factor * initial loss (or non-finite) = diverged
     log_every: int = 10  # record the per-member loss every this many steps
@@ -45,10 +47,13 @@ class TrainConfig:
             raise ValueError(f"steps and batch must be >= 1; got {self.steps}, {self.batch}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive finite number; got {self.lr}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {self.optimizer!r}")
-        if self.schedule not in ("cosine", "linear", "constant"):
-            raise ValueError(f"schedule must be 'cosine', 'linear' or 'constant'; got {self.schedule!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}; got {self.optimizer!r}")
+        if self.schedule not in ("cosine", "linear", "constant", "table"):
+            raise ValueError(f"schedule must be 'cosine', 'linear', 'constant' or 'table'; got {self.schedule!r}")
+        if self.schedule == "table" and len(self.lr_table) < self.steps:
+            raise ValueError(f"schedule 'table' needs lr_table with >= steps = {self.steps} entries; "
+                             f"got {len(self.lr_table)}")
 
     def lr_at(self, step: int) -> float:
         frac = step / max(1, self.steps - 1)
@@ -57,6 +62,8 @@ class TrainConfig:
             return lo + 0.5 * (self.lr - lo) * (1 + math.cos(math.pi * frac))
         if self.schedule == "linear":
             return self.lr + (lo - self.lr) * frac
+        if self.schedule == "table":
+            return self.lr * float(self.lr_table[step])
         return self.lr
 
 
@@ -85,6 +92,24 @@ class FitResult:
         }
 
 
+OPTIMIZERS = ("adam", "sgd", "adagrad", "adagrad_pp", "adam_pp")
+
+
+def _optimizer(config: "TrainConfig", params):
+    """Element-wise optimisers; the parameter-free ones act per ensemble member (ensemble=True)."""
+    from ._optim_pp import AdaGradPP, AdamPP
+
+    kw = dict(config.optimizer_options)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, **kw)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, **kw)
+    if config.optimizer == "adagrad":
+        return torch.optim.Adagrad(params, lr=config.lr, **kw)
+    cls = AdaGradPP if config.optimizer == "adagrad_pp" else AdamPP
+    return cls(params, lr=config.lr, ensemble=True, **kw)
+
+
 def fit(
     model: nn.Module,
     task: Task,
@@ -100,10 +125,7 @@ def fit(
     E = model.E
     gen = torch.Generator(device=device).manual_seed(int(seed))
     params = [p for p in model.parameters() if p.requires_grad]
-    if config.optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=config.lr)
-    else:
-        opt = torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
+    opt = _optimizer(config, params)
 
     alive = torch.ones(E, dtype=torch.bool, device=device)
     diverged_at = torch.full((E,), -1, dtype=torch.long)
@@ -157,4 +179,4 @@ def fit(
     final[diverged] = float("nan")
     return FitResult(model=model, losses=torch.stack(logged), final_loss=final, plateau=plateau,
                      diverged=diverged, diverged_at=diverged_at, seconds=seconds, steps=config.steps,
-                     device=str(device))
+                     device=str(device), extras={"optimizer": opt})

@@ -77,7 +77,10 @@ def test_every_quantity_of_the_family_has_a_check():
                 assert any(t == f"{r.id}:{name}" for c in CHECKS for t in c.targets), f"{r.id}:{name} has no check"
                 # Demir-Dogan's MLP/surrogate ratio (finite-d gap 4-8 %) and Ba et al.'s step alignment (+3 % at
                 # d = 256): both declare a coarser target in their checks, with the measured reason
-                assert f"{r.id}:{name}" in ("demir2025.mlp_icl:error_ratio", "ba2022.one_step:step_alignment"), (
+                # Tao et al.'s O(T^-1/2) rate is an upper bound, not tight on the test problem (slope ~ -1): its
+                # one-sided check can only reject a claimed exponent below the measured one
+                assert f"{r.id}:{name}" in ("demir2025.mlp_icl:error_ratio", "ba2022.one_step:step_alignment",
+                                            "tao2025.adagrad_pp:rate_exponent"), (
                     f"{r.id}:{name} has no 5 % check")
 
 

@@ -24,10 +24,12 @@ def _valid(result, d=3):
             continue  # an alternative to sigma_eps2, derived from it by default
         if p.kind == "choice":
             out[p.name] = first.example({})
+        elif p.kind == "vector" and hasattr(first, "example"):
+            out[p.name] = first.example({"d": d})
         elif p.kind == "vector":
             out[p.name] = [1.0 + 0.5 * k for k in range(d)][::-1]
         elif p.kind == "matrix" and hasattr(first, "example"):
-            m = np.asarray(first.example({"d": d}))
+            m = np.asarray(first.example({"d": d, **out}))
             if any(isinstance(c, RowNorms) for c in p.constraints):
                 m = m / np.linalg.norm(m, axis=-1, keepdims=True) * np.sqrt(d)
             out[p.name] = m.tolist()
@@ -40,6 +42,8 @@ def _valid(result, d=3):
         elif p.name == "r":
             out[p.name] = 2
 
+        elif getattr(first, "lo", None) is not None and first.lo >= 0.5:
+            out[p.name] = first.lo + 1.0  # e.g. an exponent q > 2
         else:
             out[p.name] = 0.5
     return out

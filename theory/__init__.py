@@ -10,9 +10,10 @@ Pure SymPy/NumPy: this package never imports torch.
 
 from __future__ import annotations
 
-from . import (_advani2020, _ahn2023_pgd, _ba2022_one_step, _collins2024_multitask, _demir2025_mlp_icl, _lu2025_finite_d,
-               _lu2025_icl, _preconditioner_risk, _shi2022_emergence, _shi2023_gradient, _shi2024_lowrank,
-               _xu2024_finetuning, _zhang2024_lsa)
+from . import (_advani2020, _ahn2023_pgd, _ba2022_one_step, _cao2022_benign, _cao2025_bn_mle, _collins2024_multitask,
+               _demir2025_mlp_icl, _he2025_spectral, _li2024_one_nn, _lu2025_finite_d, _lu2025_icl, _papyan2020_nc,
+               _preconditioner_risk, _shi2022_emergence, _shi2023_gradient, _shi2024_lowrank, _tao2025_adagrad_pp,
+               _tirer2023_nc, _tissue2024_annealing, _xu2024_finetuning, _zhang2024_lsa)
 from ._constraints import Constraint as Constraint
 from ._errors import InvalidParameterError as InvalidParameterError
 from ._errors import UnknownQuantityError as UnknownQuantityError
@@ -40,6 +41,14 @@ register(_demir2025_mlp_icl.RESULT)
 register(_shi2022_emergence.RESULT)
 register(_shi2023_gradient.RESULT)
 register(_xu2024_finetuning.RESULT)
+register(_tirer2023_nc.RESULT)
+register(_papyan2020_nc.RESULT)
+register(_tissue2024_annealing.RESULT)
+register(_li2024_one_nn.RESULT)
+register(_tao2025_adagrad_pp.RESULT)
+register(_cao2025_bn_mle.RESULT)
+register(_he2025_spectral.RESULT)
+register(_cao2022_benign.RESULT)
 
 __all__ = [
     "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result",

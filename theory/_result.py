@@ -411,6 +411,13 @@ class Result:
                 for a in range(d):
                     for b in range(d):
                         subs[sym[a + 1, b + 1]] = sp.sympify(v[a][b])
+        options = {str(o) for p in self.parameters.values() if p.kind == "choice"
+                   for c in p.constraints for o in getattr(c, "options", ())}
+        if options:  # a choice made concrete: decide Eq(schedule, 'cosine')-style branches
+            expr = expr.xreplace(subs).replace(
+                lambda e: isinstance(e, sp.Eq) and all(isinstance(a, sp.Symbol) and a.name in options for a in e.args),
+                lambda e: sp.true if e.args[0] == e.args[1] else sp.false)
+            return expr
         # Returned as substituted, unsimplified: canonical forms (cancel, simplify) cost seconds to minutes
         # at d >= 3 with symbolic eigenvalues; call sympy.simplify / sympy.cancel on the result as needed.
         return expr.xreplace(subs)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import theory
 
-from . import _asym_checks, _fl_checks, _icl_checks
+from . import _asym_checks, _fl_checks, _icl_checks, _misc_checks
 from ._check import Check
 
-_CHECKS: list[Check] = list(_icl_checks.CHECKS) + list(_asym_checks.CHECKS) + list(_fl_checks.CHECKS)
+_CHECKS: list[Check] = list(_icl_checks.CHECKS) + list(_asym_checks.CHECKS) + list(_fl_checks.CHECKS) + list(
+    _misc_checks.CHECKS)
 _names = [c.name for c in _CHECKS]
 if len(set(_names)) != len(_names):
     raise RuntimeError("duplicate check names in the catalogue")
