@@ -37,6 +37,7 @@ bench: setup
 	$(PY) bench/bench_ensemble.py
 	$(PY) bench/bench_asym.py
 	$(PY) bench/bench_fl.py
+	$(PY) bench/bench_misc.py
 
 clean:
 	rm -rf report .pytest_cache .hypothesis

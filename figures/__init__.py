@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from . import (_asym_advani, _asym_double_descent, _asym_task_diversity, _fl_mlp_icl, _fl_spike, _fl_subspace,
-               _icl_preconditioner, _icl_rank_noise)
+               _icl_preconditioner, _icl_rank_noise, _misc_adagrad_pp, _misc_annealing, _misc_benign, _misc_collapse)
 
 FIGURES = {m.NAME: m for m in (_icl_rank_noise, _icl_preconditioner, _asym_double_descent, _asym_task_diversity,
-                                _asym_advani, _fl_subspace, _fl_mlp_icl, _fl_spike)}
+                                _asym_advani, _fl_subspace, _fl_mlp_icl, _fl_spike, _misc_benign, _misc_annealing,
+                                _misc_collapse, _misc_adagrad_pp)}
 
 
 def figures_for(target: str):

@@ -252,7 +252,8 @@ def fit_annealing_law(curves, law, delta: float = 1e-3):
         h = 1e-6 * max(abs(th[k]), 1e-3)
         e = np.zeros(4)
         e[k] = h
-        J[:, k] = (resid(th + e) - resid(th - e)) / (2 * h)
+        lo = th - e if th[k] - h >= 0 else th  # one-sided at the bound >= 0
+        J[:, k] = (resid(th + e) - resid(lo)) / (h + (th[k] - lo[k]))
     r = resid(th)
     s2 = float(r @ r) / max(L.size - 4, 1)
     cov = s2 * np.linalg.pinv(J.T @ J)
@@ -267,8 +268,8 @@ class NoisyRegression(nn.Module):
         self.E = E
         self.w = nn.Parameter(torch.zeros(E, d))
 
-    def forward(self, x):
-        return torch.einsum("ebd,ed->eb", x, self.w)
+    def forward(self, batch):
+        return torch.einsum("ebd,ed->eb", batch[0], self.w)
 
 
 class PowerLawRegression:

@@ -1,0 +1,72 @@
+"""Benchmark: AdaGrad++ on a batched ensemble (per-member step sizes) against a loop over seeds.
+
+Runs the parameter-free optimiser of numerics/_optim_pp.py with `ensemble=True` on E independent members of the
+non-smooth stochastic problem of the check misc.tao.rate (||x||_1 with Gaussian gradient noise, p coordinates)
+through the shared `fit`, then E separate single-member fits, and prints the wall-clock ratio measured in this run.
+The per-member eta_t makes the two exactly equivalent (tests/test_misc.py); the ensemble saves per-step overhead.
+
+    python bench/bench_misc.py [--seeds 16] [--p 10] [--steps 3000] [--device auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from numerics import TrainConfig, fit
+from numerics import _misc as M
+from numerics._device import resolve_device
+
+
+class _Noisy:
+    def sample(self, E, B, generator, *, device=None, dtype=None):
+        return torch.randn(E, self.p, generator=generator, device=device, dtype=dtype)
+
+    def loss(self, pred, batch):
+        return pred
+
+
+def run(E, p, steps, device):
+    task = _Noisy()
+    task.p = p
+
+    class Net(torch.nn.Module):
+        def __init__(self, E):
+            super().__init__()
+            self.inner, self.E = M.Point(E, p, torch.ones(E, p, dtype=torch.float64)), E
+
+        def forward(self, noise):
+            x = self.inner.x
+            return x.abs().sum(-1) + (noise * x).sum(-1)
+
+    cfg = TrainConfig(steps=steps, batch=1, lr=1.0, optimizer="adagrad_pp", schedule="constant", dtype="float64",
+                      optimizer_options=(("eps", 1e-3),), log_every=steps, device=device)
+    t0 = time.perf_counter()
+    fit(Net(E), task, cfg, seed=0)
+    t1 = time.perf_counter()
+    for e in range(E):
+        fit(Net(1), task, cfg, seed=e)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=16)
+    ap.add_argument("--p", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--device", default="auto")
+    a = ap.parse_args()
+    device = str(resolve_device(a.device))
+    torch.set_num_threads(2)
+    batched, looped = run(a.seeds, a.p, a.steps, device)
+    print(f"AdaGrad++ ensemble: {a.seeds} members x {a.steps} steps, p = {a.p}, device {device}")
+    print(f"  one ensemble      {batched:7.2f} s")
+    print(f"  loop over seeds   {looped:7.2f} s")
+    print(f"  ratio (loop / ensemble) = {looped / batched:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
