@@ -188,3 +188,18 @@ def test_misc_results_have_latex_and_references():
         assert r.reference.arxiv
         for q in r.quantities:
             assert r.latex(q)
+
+
+def test_finding_tirer_sigma_min_differs_at_one_sample_per_class():
+    """Thm 4.2's sigma_min(F_kk) = 1 - sqrt(lam_H/lam_W)/beta holds at n >= 2 (checked by misc.tirer.perturbation);
+    at n = 1 the diagonal blocks have no within-class direction and 1 - sigma_min is 0.56/beta, not 1/beta."""
+    from verify import _misc_experiments as X
+
+    lam = 0.16983856639557676
+    W, H, grad, _ = X.ufm_minimiser(2, 1, 3, lam, lam, 1, 0)
+    assert grad < 1e-9
+    blocks, _ = M.perturbation_blocks(H[0], 2, 1, lam, lam, 500.0)
+    deficit = 1 - float(torch.linalg.svdvals(blocks[0][0])[-1])
+    predicted = 1 - float(theory.get("tirer2023.nc_perturbation").evaluate("diag_sigma_min", lam_W=lam, lam_H=lam,
+                                                                             beta=500.0))
+    assert abs(deficit - 1.127e-3) < 2e-5 and abs(predicted - 2e-3) < 1e-12

@@ -133,7 +133,8 @@ RESULT = Result(
         Quantity("diag_sigma_max", lambda s: sp.Integer(1), "largest singular value of a diagonal block F_kk of the "
                  "perturbation map", "VERBATIM", where="Thm 4.2 (up to O(beta^-2))"),
         Quantity("diag_sigma_min", lambda s: 1 - sp.sqrt(s.lam_H / s.lam_W) / s.beta, "smallest singular value of "
-                 "a diagonal block F_kk", "VERBATIM", where="Thm 4.2 (up to O(beta^-2))",
+                 "a diagonal block F_kk (measured to hold for n >= 2; at n = 1, with no within-class direction, "
+                 "the measured value differs)", "VERBATIM", where="Thm 4.2 (up to O(beta^-2))",
                  constraints=(("lam_H", _Subcritical()),)),
         Quantity("offdiag_sigma_max", lambda s: 2 * s.lam_H * (1 - sp.sqrt(s.lam_H * s.lam_W)) / s.beta,
                  "largest (only non-zero) singular value of an off-diagonal block F_kk'", "VERBATIM",
