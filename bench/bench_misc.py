@@ -20,34 +20,18 @@ from numerics import _misc as M
 from numerics._device import resolve_device
 
 
-class _Noisy:
-    def sample(self, E, B, generator, *, device=None, dtype=None):
-        return torch.randn(E, self.p, generator=generator, device=device, dtype=dtype)
-
-    def loss(self, pred, batch):
-        return pred
-
-
 def run(E, p, steps, device):
-    task = _Noisy()
-    task.p = p
-
-    class Net(torch.nn.Module):
-        def __init__(self, E):
-            super().__init__()
-            self.inner, self.E = M.Point(E, p, torch.ones(E, p, dtype=torch.float64)), E
-
-        def forward(self, noise):
-            x = self.inner.x
-            return x.abs().sum(-1) + (noise * x).sum(-1)
-
     cfg = TrainConfig(steps=steps, batch=1, lr=1.0, optimizer="adagrad_pp", schedule="constant", dtype="float64",
                       optimizer_options=(("eps", 1e-3),), log_every=steps, device=device)
+
+    def net(members, seed):
+        return M.SharpNoisyL1(seed).bind(M.Point(members, p, torch.ones(members, p, dtype=torch.float64)))
+
     t0 = time.perf_counter()
-    fit(Net(E), task, cfg, seed=0)
+    fit(net(E, 0), M.SharpNoisyL1(), cfg, seed=0)
     t1 = time.perf_counter()
     for e in range(E):
-        fit(Net(1), task, cfg, seed=e)
+        fit(net(1, e), M.SharpNoisyL1(), cfg, seed=e)
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1
 

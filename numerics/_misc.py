@@ -401,6 +401,38 @@ class L1Regression:
         return _Bound()
 
 
+class SharpNoisyL1:
+    """f(x) = ||x||_1 with stochastic subgradients sign(x) + N(0, I): a non-smooth stochastic convex problem (f* = 0).
+    `bind(model)` gives the module whose per-member loss ||x||_1 + <noise, x> has exactly that gradient."""
+
+    def __init__(self, seed: int = 12345):
+        self.seed = seed
+
+    def value(self, x):
+        return x.abs().sum(-1)
+
+    def sample(self, E, B, generator, *, device=None, dtype=None):
+        return None
+
+    def bind(self, model):
+        problem = self
+
+        class _Bound(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner, self.E = model, model.E
+                self.gen = torch.Generator().manual_seed(problem.seed)
+
+            def forward(self, _):
+                x = self.inner.x
+                return problem.value(x) + (torch.randn(x.shape, generator=self.gen, dtype=x.dtype) * x).sum(-1)
+
+        return _Bound()
+
+    def loss(self, pred, batch):
+        return pred
+
+
 def l1_optimum(A: np.ndarray, b: np.ndarray) -> float:
     """min_x (1/n)||Ax - b||_1 exactly, by linear programming."""
     from scipy.optimize import linprog

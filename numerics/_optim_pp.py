@@ -65,6 +65,15 @@ class _DistanceStep(Optimizer):
         if self.record:
             self.history.append((self.eta.clone(), self.max_dist.clone()))
 
+    def _begin(self, closure):
+        """Evaluate the closure (if any), then update eta_t from the current iterate."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self._update_eta()
+        return loss
+
     def _scale(self, p):
         eta = self.eta if self.ensemble else self.eta[0]
         return eta.reshape((-1,) + (1,) * (p.dim() - 1)) if self.ensemble else eta
@@ -82,11 +91,7 @@ class AdaGradPP(_DistanceStep):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        self._update_eta()
+        loss = self._begin(closure)
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is None:
@@ -116,11 +121,7 @@ class AdamPP(_DistanceStep):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        self._update_eta()
+        loss = self._begin(closure)
         for g in self.param_groups:
             b1 = g["betas"][0] * g["lam"] ** self.t
             b2 = g["betas"][1]

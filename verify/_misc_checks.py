@@ -402,41 +402,13 @@ def _tao_eps_runs(problems, steps, seed):
     return spread, finals
 
 
-class SharpNoisy:
-    """f(x) = ||x||_1, stochastic subgradient sign(x) + N(0, I): a non-smooth stochastic convex problem (f* = 0)."""
-
-    def value(self, x):
-        return x.abs().sum(-1)
-
-    def sample(self, E, B, generator, *, device=None, dtype=None):
-        return None
-
-    def bind(self, model):
-        problem = self
-
-        class _Bound(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.inner, self.E = model, model.E
-                self.gen = torch.Generator().manual_seed(12345)
-
-            def forward(self, _):
-                x = self.inner.x
-                return problem.value(x) + (torch.randn(x.shape, generator=self.gen, dtype=x.dtype) * x).sum(-1)
-
-        return _Bound()
-
-    def loss(self, pred, batch):
-        return pred
-
-
 RATE_T = (625, 1250, 2500, 5000, 10000)
 
 
 def _tao_rate(p, seed, ctx):
     seeds = ctx.scaled(8, 4)
     Ts = RATE_T if ctx.profile.scale >= 1 else RATE_T[:-1]
-    prob = SharpNoisy()
+    prob = M.SharpNoisyL1(seed + 12345)
     init = torch.ones(seeds, 10, dtype=torch.float64)
     v, trace, avg, res = ctx.memo(("tao_rate", seeds, Ts, seed, p["optimizer"]), lambda: X.optimise(
         prob, p["optimizer"], 10, Ts[-1], {"eps": 1e-3}, seeds, seed, avg_at=Ts, stochastic=True, init=init))
