@@ -371,36 +371,6 @@ class LogisticProblem:
         return self.value(model.x)
 
 
-class L1Regression:
-    """f(x) = (1/n) ||A x - b||_1 with minibatch subgradients (a non-smooth stochastic convex problem)."""
-
-    def __init__(self, A, b):
-        self.A, self.b = A, b
-
-    def value(self, x):
-        return (x @ self.A.T - self.b).abs().mean(-1)
-
-    def sample(self, E, B, generator, *, device=None, dtype=None):
-        return torch.randint(0, self.A.shape[0], (E, B), generator=generator)
-
-    def loss(self, pred, idx):
-        return pred
-
-    def bind(self, model):
-        problem = self
-
-        class _Bound(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.inner, self.E = model, model.E
-
-            def forward(self, idx):
-                A, b = problem.A[idx], problem.b[idx]  # (E, B, p), (E, B)
-                return (torch.einsum("ebp,ep->eb", A, self.inner.x) - b).abs().mean(-1)
-
-        return _Bound()
-
-
 class SharpNoisyL1:
     """f(x) = ||x||_1 with stochastic subgradients sign(x) + N(0, I): a non-smooth stochastic convex problem (f* = 0).
     `bind(model)` gives the module whose per-member loss ||x||_1 + <noise, x> has exactly that gradient."""
@@ -431,18 +401,6 @@ class SharpNoisyL1:
 
     def loss(self, pred, batch):
         return pred
-
-
-def l1_optimum(A: np.ndarray, b: np.ndarray) -> float:
-    """min_x (1/n)||Ax - b||_1 exactly, by linear programming."""
-    from scipy.optimize import linprog
-
-    n, p = A.shape
-    c = np.concatenate([np.zeros(p), np.ones(n) / n])
-    A_ub = np.block([[A, -np.eye(n)], [-A, -np.eye(n)]])
-    res = linprog(c, A_ub=A_ub, b_ub=np.concatenate([b, -b]), bounds=[(None, None)] * p + [(0, None)] * n,
-                  method="highs")
-    return float(res.fun)
 
 
 # ------------------------------------------------------------------ Bayesian-network in-context MLE (Cao et al.)

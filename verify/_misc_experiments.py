@@ -213,13 +213,6 @@ def optimise(problem, opt, p, steps, options, seeds, seed, batch=1, lr=1.0, avg_
     return final, trace, avg, res
 
 
-def l1_problem(n, p, seed, noise=1.0):
-    rng = np.random.default_rng(seed)
-    A = rng.standard_normal((n, p))
-    b = A @ rng.standard_normal(p) + noise * rng.standard_normal(n)
-    return M.L1Regression(torch.tensor(A), torch.tensor(b)), M.l1_optimum(A, b)
-
-
 # ------------------------------------------------------------------ Cao et al. (BN)
 def bn_tv(ns, seeds, seed, nodes=4, alpha=5.0, chunk=256):
     """Mean |p_hat - p| of the count MLE over the chain's CPT entries (both parent values), per n and seed
