@@ -1,25 +1,57 @@
-"""theorycheck.figures: theory-vs-experiment comparison figures, one module per figure."""
+"""theorycheck.figures: theory-vs-experiment comparison figures, one module per figure.
+
+Each module here defines one `Figure` (with the `figure` decorator); `all_figures` finds them all (modules
+are imported on first use, sorted by name). Figures call experiments, never checks.
+"""
 
 from __future__ import annotations
 
-from . import (_asym_advani, _asym_double_descent, _asym_task_diversity, _fl_mlp_icl, _fl_spike, _fl_subspace,
-               _icl_preconditioner, _icl_rank_noise, _misc_adagrad_pp, _misc_annealing, _misc_benign, _misc_collapse)
+import functools
+import importlib
+import pkgutil
 
-FIGURES = {m.NAME: m for m in (_icl_rank_noise, _icl_preconditioner, _asym_double_descent, _asym_task_diversity,
-                                _asym_advani, _fl_subspace, _fl_mlp_icl, _fl_spike, _misc_benign, _misc_annealing,
-                                _misc_collapse, _misc_adagrad_pp)}
+from .._errors import UsageError
+from ._figure import STYLE as STYLE
+from ._figure import Figure as Figure
+from ._figure import FigureContext as FigureContext
+from ._figure import draw as draw
+from ._figure import figure as figure
 
 
-def figures_for(target: str):
-    """Figure modules for a figure name, a result id, or 'all'."""
+@functools.cache
+def _catalogue() -> tuple[Figure, ...]:
+    found: list[Figure] = []
+    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if m.name in ("_figure",):
+            continue
+        mod = importlib.import_module(f"{__name__}.{m.name}")
+        found.extend(v for v in vars(mod).values() if isinstance(v, Figure))
+    names = [f.name for f in found]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise RuntimeError(f"duplicate figure names: {dup}")
+    return tuple(found)
+
+
+def all_figures() -> list[Figure]:
+    return list(_catalogue())
+
+
+def figures_for(target: str) -> list[Figure]:
+    """Figures for a figure name, a result id, or 'all'; an unknown target is a usage error."""
+    figs = all_figures()
     if target == "all":
-        return list(FIGURES.values())
-    if target in FIGURES:
-        return [FIGURES[target]]
-    import theory
+        return figs
+    named = [f for f in figs if f.name == target]
+    if named:
+        return named
+    from .. import theory
 
-    theory.get(target)  # raises the standard error for an unknown id
-    return [m for m in FIGURES.values() if target in m.RESULTS]
+    theory.get(target)  # the standard error for an unknown id
+    out = [f for f in figs if target in f.results]
+    if not out:
+        raise UsageError(f"no figure draws {target!r}; figures: {', '.join(f.name for f in figs)}", parameter="target")
+    return out
 
 
-__all__ = ["FIGURES", "figures_for"]
+__all__ = ["STYLE", "Figure", "FigureContext", "all_figures", "draw", "figure", "figures_for"]

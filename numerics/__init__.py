@@ -6,11 +6,14 @@ Never imports sympy or theory/. Every stochastic function takes a seed.
 from ._device import resolve_device as resolve_device
 from ._device import resolve_dtype as resolve_dtype
 from ._fit import FitResult as FitResult
+from ._fit import PRESETS as PRESETS
 from ._fit import TrainConfig as TrainConfig
 from ._fit import fit as fit
 from ._icl_task import ICLRegression as ICLRegression
 from ._icl_task import PopulationICL as PopulationICL
 from ._icl_task import Prompts as Prompts
+from ._icl_task import random_rotation as random_rotation
+from ._icl_task import rotated_covariance as rotated_covariance
 from ._linear_student import LeastSquaresTask as LeastSquaresTask
 from ._linear_student import LinearStudent as LinearStudent
 from ._linear_student import TeacherData as TeacherData
@@ -33,7 +36,7 @@ from ._population import population_risk as population_risk
 __all__ = [
     "GammaFit", "LeastSquaresTask", "LinearStudent", "LuSizes", "TeacherData", "fit_gamma", "gradient_flow_errors",
     "lu_sizes", "sample_contexts", "sample_tasks", "teacher_data",
-    "FitResult", "FlowResult", "ICLRegression", "LinearSelfAttention", "MCEstimate", "PopulationICL", "Prompts", "TrainConfig",
-    "balanced_gradient_flow", "fit", "mc_risk", "population_grad", "population_risk", "resolve_device",
-    "resolve_dtype",
+    "FitResult", "FlowResult", "PRESETS", "ICLRegression", "LinearSelfAttention", "MCEstimate", "PopulationICL", "Prompts", "TrainConfig",
+    "balanced_gradient_flow", "fit", "mc_risk", "population_grad", "population_risk", "random_rotation",
+    "resolve_device", "resolve_dtype", "rotated_covariance",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .._errors import invalid
+
 __all__ = ["resolve_device", "resolve_dtype"]
 
 
@@ -13,9 +15,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for, but torch.cuda.is_available() is False")
+        raise invalid("the run", "device", "'cpu' or 'auto' on this machine", device,
+                      reason="CUDA was asked for, but torch.cuda.is_available() is False")
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda'; got {device!r}")
+        raise invalid("the run", "device", "'auto', 'cpu' or 'cuda'", device)
     return torch.device(device)
 
 
@@ -25,4 +28,4 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
     try:
         return {"float32": torch.float32, "float64": torch.float64}[dtype]
     except KeyError:
-        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}") from None
+        raise invalid("the run", "dtype", "'float32' or 'float64'", dtype) from None

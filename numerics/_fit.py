@@ -9,13 +9,15 @@ out of the other members' way; the caller turns that into a verdict, never a cra
 from __future__ import annotations
 
 import math
+import numbers
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Protocol, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from .._errors import invalid
 from ._device import resolve_device, resolve_dtype
 
 __all__ = ["TrainConfig", "FitResult", "fit"]
@@ -43,17 +45,31 @@ class TrainConfig:
     device: str = "auto"  # CUDA when present
 
     def __post_init__(self):
-        if self.steps < 1 or self.batch < 1:
-            raise ValueError(f"steps and batch must be >= 1; got {self.steps}, {self.batch}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive finite number; got {self.lr}")
+        for name in ("steps", "batch"):
+            v = getattr(self, name)
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+                raise invalid("TrainConfig", name, "an integer >= 1", getattr(self, name))
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+            raise invalid("TrainConfig", "lr", "a positive finite number", self.lr)
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}; got {self.optimizer!r}")
+            raise invalid("TrainConfig", "optimizer", "one of " + ", ".join(map(repr, OPTIMIZERS)), self.optimizer)
         if self.schedule not in ("cosine", "linear", "constant", "table"):
-            raise ValueError(f"schedule must be 'cosine', 'linear', 'constant' or 'table'; got {self.schedule!r}")
+            raise invalid("TrainConfig", "schedule", "one of 'cosine', 'linear', 'constant', 'table'", self.schedule)
         if self.schedule == "table" and len(self.lr_table) < self.steps:
-            raise ValueError(f"schedule 'table' needs lr_table with >= steps = {self.steps} entries; "
-                             f"got {len(self.lr_table)}")
+            raise invalid("TrainConfig", "lr_table", f"a table of >= steps = {self.steps} entries for schedule 'table'",
+                          f"{len(self.lr_table)} entries")
+
+    @classmethod
+    def preset(cls, name: str, **changes) -> "TrainConfig":
+        """A named preset (see PRESETS), with `changes` applied: TrainConfig.preset("gd64", steps=1, lr=2.0)."""
+        try:
+            base = PRESETS[name]
+        except KeyError:
+            raise invalid("TrainConfig.preset", "name", "one of " + ", ".join(map(repr, PRESETS)), name) from None
+        return replace(base, **changes)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
 
     def lr_at(self, step: int) -> float:
         frac = step / max(1, self.steps - 1)
@@ -93,6 +109,24 @@ class FitResult:
 
 
 OPTIMIZERS = ("adam", "sgd", "adagrad", "adagrad_pp", "adam_pp")
+
+# Named presets: every training in the catalogue starts from one of these (TrainConfig.preset(name, **changes)).
+PRESETS = {
+    # Adam on fresh prompts (online = the population loss in expectation); LSA at d <= 6, N <= 50: the seed mean of
+    # A within ~0.3 % of its optimum after 1500 steps (bench/calibrate_lsa_training.py)
+    "online_adam": TrainConfig(steps=1500, batch=512, lr=1e-2, schedule="cosine"),
+    # full-batch Adam on an exact (closed-form) population loss in float64: reaches the optimum to ~1e-15 at d <= 6
+    "exact_adam64": TrainConfig(steps=3000, lr=1e-2, schedule="cosine", dtype="float64"),
+    # full-batch gradient descent at a constant step in float64 (convex problems, one large step, UFM, students);
+    # callers set lr (and steps) from the problem's curvature
+    "gd64": TrainConfig(steps=1, lr=1.0, optimizer="sgd", schedule="constant", dtype="float64"),
+    # plain gradient descent in float32 (over-parameterised networks trained to interpolation)
+    "gd": TrainConfig(steps=1, lr=1.0, optimizer="sgd", schedule="constant"),
+    # Adam at a constant rate in float64 (small heads trained to a plateau)
+    "adam64": TrainConfig(steps=1000, lr=1e-2, optimizer="adam", schedule="constant", dtype="float64"),
+    # Adam at a constant rate in float32 (small MLPs trained into the terminal phase)
+    "adam": TrainConfig(steps=1000, lr=1e-3, optimizer="adam", schedule="constant"),
+}
 
 
 def _optimizer(config: "TrainConfig", params):

@@ -17,10 +17,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["ICLRegression", "PopulationICL", "Prompts"]
+__all__ = ["ICLRegression", "PopulationICL", "Prompts", "random_rotation", "rotated_covariance"]
+
+
+def random_rotation(d: int, seed: int) -> np.ndarray:
+    """A Haar-random d x d orthogonal matrix from `seed` (QR of a Gaussian matrix, signs fixed)."""
+    g = np.random.default_rng(seed)
+    q, r = np.linalg.qr(g.standard_normal((d, d)))
+    return q * np.sign(np.diag(r))
+
+
+def rotated_covariance(lam, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lambda = Q diag(lam) Q^T with a random rotation Q from `seed`: basis-free claims tested off the eigenbasis."""
+    lam = np.asarray(lam, dtype=float)
+    Q = random_rotation(len(lam), seed)
+    return Q @ np.diag(lam) @ Q.T, Q
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,10 @@ class FlowResult:
     def A(self) -> Tensor:
         return self.u[:, None, None] * self.U.transpose(1, 2)
 
+    def cpu(self) -> "FlowResult":
+        return FlowResult(self.u.cpu(), self.U.cpu(), self.t, self.steps, self.grad_norm.cpu(), self.conserved.cpu(),
+                          self.converged.cpu())
+
 
 def balanced_gradient_flow(
     Lambda: Tensor,

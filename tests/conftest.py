@@ -1,11 +1,10 @@
-"""Shared test configuration: Hypothesis profiles (registered once), threads, a run-wide check cache."""
+"""Shared test configuration: Hypothesis profiles (registered once), threads, a run-wide experiment cache."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-import torch
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, database=None,
@@ -14,7 +13,11 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
+
+def pytest_configure(config):
+    import torch
+
+    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
 
 
 def pytest_addoption(parser):
@@ -29,5 +32,5 @@ def check_profile(request) -> str:
 
 @pytest.fixture(scope="session")
 def check_cache() -> dict:
-    """Trained ensembles shared by every check test in the session (the same experiments as the CLI)."""
+    """Experiments shared by every check test in the session (the same experiments as the CLI)."""
     return {}

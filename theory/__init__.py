@@ -15,9 +15,9 @@ from . import (_advani2020, _ahn2023_pgd, _ba2022_one_step, _cao2022_benign, _ca
                _preconditioner_risk, _shi2022_emergence, _shi2023_gradient, _shi2024_lowrank, _tao2025_adagrad_pp,
                _tirer2023_nc, _tissue2024_annealing, _xu2024_finetuning, _zhang2024_lsa)
 from ._constraints import Constraint as Constraint
-from ._errors import InvalidParameterError as InvalidParameterError
-from ._errors import UnknownQuantityError as UnknownQuantityError
-from ._errors import UnknownResultError as UnknownResultError
+from .._errors import InvalidParameterError as InvalidParameterError
+from .._errors import UnknownQuantityError as UnknownQuantityError
+from .._errors import UnknownResultError as UnknownResultError
 from ._reference import Reference as Reference
 from ._registry import all_results as all_results
 from ._registry import get as get
@@ -26,6 +26,7 @@ from ._registry import search as search
 from ._result import Parameter as Parameter
 from ._result import Quantity as Quantity
 from ._result import Result as Result
+from ._result import claim as claim
 
 # Explicit registration, one line per paper module (no directory crawling).
 register(_zhang2024_lsa.RESULT)
@@ -52,5 +53,5 @@ register(_cao2022_benign.RESULT)
 
 __all__ = [
     "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result",
-    "UnknownQuantityError", "UnknownResultError", "all_results", "get", "register", "search",
+    "UnknownQuantityError", "UnknownResultError", "all_results", "claim", "get", "register", "search",
 ]

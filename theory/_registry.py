@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._errors import UnknownResultError
+from .._errors import UnknownResultError
 from ._result import Result
 
 _REGISTRY: dict[str, Result] = {}

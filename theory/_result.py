@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from ._constraints import Constraint, PositiveVector, SquareMatrix
-from ._errors import InvalidParameterError, UnknownQuantityError
+from .._errors import InvalidParameterError, UnknownQuantityError
 from ._reference import Reference
 
 __all__ = ["Parameter", "Quantity", "Result", "STATUSES", "claim"]

@@ -1,16 +1,29 @@
-"""theorycheck.verify: bind theory results to numeric experiments and return honest verdicts."""
+"""theorycheck.verify: bind theory results to numeric experiments and return honest verdicts.
 
+Light to import (no torch, no Hypothesis): the check families in `verify.checks` load when checks are
+first asked for (`all_checks`, `checks_for`).
+"""
+
+from . import rules as rules
+from ._catalogue import all_checks as all_checks
+from ._catalogue import checks_for as checks_for
+from ._catalogue import get_check as get_check
 from ._check import PROFILES as PROFILES
 from ._check import VERDICTS as VERDICTS
 from ._check import Check as Check
 from ._check import Context as Context
-from ._check import Measurement as Measurement
 from ._check import Perturbation as Perturbation
-from ._catalogue import all_checks as all_checks
-from ._catalogue import checks_for as checks_for
+from ._check import Profile as Profile
+from ._check import check as check
+from ._experiment import Sizes as Sizes
+from ._experiment import experiment as experiment
+from ._experiment import run_cache as run_cache
+from ._experiment import scaled as scaled
+from ._experiment import sizes_for as sizes_for
 from ._runner import Verdict as Verdict
 from ._runner import run_check as run_check
-from ._runner import run_checks as run_checks
+from .rules import Comparison as Comparison
 
-__all__ = ["PROFILES", "VERDICTS", "Check", "Context", "Measurement", "Perturbation", "Verdict", "all_checks",
-           "checks_for", "run_check", "run_checks"]
+__all__ = ["PROFILES", "VERDICTS", "Check", "Comparison", "Context", "Perturbation", "Profile", "Sizes", "Verdict",
+           "all_checks", "check", "checks_for", "experiment", "get_check", "rules", "run_cache", "run_check", "scaled",
+           "sizes_for"]

@@ -1,27 +1,93 @@
-"""The catalogue of checks: explicit, one import per family."""
+"""The catalogue of checks: every `Check` defined in a topic module of `theorycheck.verify.checks`.
+
+A topic module (e.g. `checks/neural_collapse.py`) holds the experiments and checks of one topic; the
+catalogue imports each module of the package (sorted by name, modules starting with "_" skipped) and
+collects the checks it defines at module level, in definition order (lists and tuples of checks
+included). Adding a check is writing it; nothing else needs an edit. Imported only when checks are
+asked for, so `theorycheck list` and `show` never load torch.
+"""
 
 from __future__ import annotations
 
-import theory
+import functools
+import importlib
+import pkgutil
+from types import ModuleType
 
-from . import _asym_checks, _fl_checks, _icl_checks, _misc_checks
+from .. import theory
+from .._errors import UsageError
 from ._check import Check
 
-_CHECKS: list[Check] = list(_icl_checks.CHECKS) + list(_asym_checks.CHECKS) + list(_fl_checks.CHECKS) + list(
-    _misc_checks.CHECKS)
-_names = [c.name for c in _CHECKS]
-if len(set(_names)) != len(_names):
-    raise RuntimeError("duplicate check names in the catalogue")
+__all__ = ["all_checks", "checks_for", "get_check", "topic_modules"]
+
+
+def topic_modules() -> list[ModuleType]:
+    from . import checks as pkg
+
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    return [importlib.import_module(f"{pkg.__name__}.{n}") for n in names]
+
+
+def checks_in(module: ModuleType) -> list[Check]:
+    """The checks a module defines at top level, in definition order (inside lists, tuples and dicts too)."""
+    out: list[Check] = []
+    seen: set[int] = set()
+
+    def add(obj):
+        if isinstance(obj, Check):
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                out.append(obj)
+        elif isinstance(obj, (list, tuple)):
+            for x in obj:
+                add(x)
+        elif isinstance(obj, dict):
+            for x in obj.values():
+                add(x)
+
+    for name, obj in vars(module).items():
+        if not name.startswith("__"):
+            add(obj)
+    return out
+
+
+@functools.cache
+def _catalogue() -> tuple[Check, ...]:
+    checks: list[Check] = []
+    for mod in topic_modules():
+        checks.extend(checks_in(mod))
+    ids = [c.id for c in checks]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise RuntimeError(f"duplicate check ids in the catalogue: {dup}")
+    return tuple(checks)
 
 
 def all_checks() -> list[Check]:
-    return list(_CHECKS)
+    return list(_catalogue())
 
 
-def checks_for(ids: list[str] | None = None) -> list[Check]:
-    """Checks of the given result ids (all when None); unknown ids raise theory's error."""
-    if not ids:
-        return all_checks()
-    for i in ids:
-        theory.get(i)
-    return [c for c in _CHECKS if c.result in ids]
+def get_check(check_id: str) -> Check:
+    for c in _catalogue():
+        if c.id == check_id:
+            return c
+    raise UsageError(f"unknown check {check_id!r}; `theorycheck verify --list-checks` lists them", parameter="check")
+
+
+def checks_for(ids=None, names=None) -> list[Check]:
+    """Checks of the given result ids (all when empty), optionally only those with the given ids or names.
+
+    `names` entries are check ids ("result/name") or short names ("name"); each must match a check of
+    the selected results, else a UsageError names it.
+    """
+    for i in ids or ():
+        theory.get(i)  # the standard error for an unknown id
+    chosen = [c for c in _catalogue() if not ids or c.result in ids]
+    if names:
+        unmatched = [n for n in names if not any(n in (c.id, c.name) for c in chosen)]
+        if unmatched:
+            scope = f" of {', '.join(ids)}" if ids else ""
+            raise UsageError(f"no check{scope} matches {', '.join(map(repr, unmatched))}; "
+                             "`theorycheck verify --list-checks` lists them", parameter="check")
+        chosen = [c for c in chosen if c.id in names or c.name in names]
+    return chosen

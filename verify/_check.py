@@ -1,32 +1,47 @@
-"""Checks, measurements, verdicts and the context a check runs in.
+"""Checks: the one public way to bind a theory quantity to an experiment.
 
-A Check binds one theory quantity to one experiment: a Hypothesis strategy of parameters, the
-paper's own settings as explicit examples, and a `run(params, ctx)` that returns a Measurement
-(predicted, measured, gap, tolerance with its parts, or a regime verdict when the experiment left
-the theorem's regime). Predictions are always obtained through `ctx.predict`, which applies
-`--perturb ID:QUANTITY=FACTOR`: a check that passes under a factor of 1.05 is too loose.
+    from theorycheck import check, rules
+
+    @check(result="zhang2024.lsa_limit", quantity="risk", name="flow_risk", rule="value",
+           strategy=lambda profile: ..., examples=[{"N": 20, "lam": [2, 1, 0.5], "M": 5}],
+           method="tolerance = z*SE of the Monte Carlo mean (z = 4.5, >= 2e5 prompts)")
+    def flow_risk(p, ctx):
+        '''The flow-trained LSA's Monte Carlo ICL risk at test length M equals the limit's risk.'''
+        predicted = ctx.predict(N=p["N"], lam=p["lam"], M=p["M"])   # the check's quantity, --perturb applied
+        run = lsa_flow(p["lam"], p["N"], ctx.sizes(FlowSizes), seed=ctx.seed, device=ctx.device)
+        return rules.value(predicted, run.risk, parts={"z*SE": rules.Z * run.se})
+
+The result and quantity are stated once, in the decorator; the body gets their prediction from
+`ctx.predict` (that is how `--perturb ID:QUANTITY=FACTOR` reaches it) and returns a `rules.Comparison`
+of the declared rule. The check's id is "<result id>/<name>"; its description is the function's
+docstring. A check that also compares other quantities (a cross-paper identity) declares them in
+`also=` and reads them through `ctx.predict_also`, so their perturbation must fail it too.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-import numpy as np
+from .. import theory
+from .._errors import InvalidParameterError, UsageError
+from . import rules as _rules
+from ._experiment import sizes_for
 
-import theory
-
-__all__ = ["Check", "Measurement", "Context", "Profile", "PROFILES", "VERDICTS", "Perturbation"]
+__all__ = ["Check", "Context", "Profile", "PROFILES", "Perturbation", "VERDICTS", "check"]
 
 VERDICTS = ("pass", "fail", "inconclusive", "assumption-violated")
+COSTS = ("cheap", "train", "heavy")
 
 
 @dataclass(frozen=True)
 class Profile:
     name: str
     examples: int  # Hypothesis-drawn examples per check (on top of the paper's explicit examples)
-    scale: float  # multiplies steps, prompts and seeds of trained/Monte Carlo checks
+    scale: float  # multiplies every `scaled` size: steps, prompts, seeds of trained and Monte Carlo checks
     shrink_seconds: float  # time budget for shrinking a failure to its simplest example
     check_seconds: float  # soft budget per check: no new examples are drawn past it
 
@@ -40,6 +55,8 @@ PROFILES = {
 
 @dataclass(frozen=True)
 class Perturbation:
+    """`--perturb ID:QUANTITY=FACTOR`: multiply one prediction before comparing (a broken formula must fail)."""
+
     result: str
     quantity: str
     factor: float
@@ -51,108 +68,157 @@ class Perturbation:
             rid, q = target.rsplit(":", 1)
             f = float(factor)
         except ValueError:
-            raise theory.InvalidParameterError(
-                f"--perturb must look like ID:QUANTITY=FACTOR (e.g. zhang2024.lsa_limit:risk=1.05); got {text!r}",
-                parameter="perturb") from None
+            raise UsageError(f"--perturb must look like ID:QUANTITY=FACTOR (e.g. zhang2024.lsa_limit:risk=1.05); "
+                             f"got {text!r}", parameter="perturb") from None
         theory.get(rid).quantity(q)  # raises on unknown id or quantity
         if not math.isfinite(f):
-            raise theory.InvalidParameterError(f"--perturb FACTOR must be finite; got {factor!r}", parameter="perturb")
+            raise UsageError(f"--perturb FACTOR must be a finite number; got {factor!r}", parameter="perturb")
         return cls(rid, q, f)
 
-
-@dataclass
-class Measurement:
-    predicted: Any  # number or nested list
-    measured: Any
-    gap: float  # |measured - predicted| (relative if `relative`)
-    tolerance: float  # total allowed gap, sum of `tolerance_parts`
-    tolerance_parts: dict[str, float] = field(default_factory=dict)  # e.g. {"monte_carlo": .., "optimisation": ..}
-    relative: bool = False  # gap and tolerance are relative to |predicted|
-    regime: str | None = None  # "assumption-violated" or "inconclusive" when the experiment left the regime
-    regime_reason: str = ""
-    sizes: dict = field(default_factory=dict)
-    diagnostics: dict = field(default_factory=dict)
-    resolution_override: float | None = None  # for component-wise comparisons normalised by their tolerances
-
     @property
-    def scale(self) -> float:
-        p = np.abs(np.asarray(self.predicted, dtype=float))
-        return float(np.sqrt((p ** 2).sum())) if p.ndim else float(p)
-
-    @property
-    def resolution(self) -> float:
-        """Smallest relative error of the prediction this comparison would detect."""
-        if self.resolution_override is not None:
-            return float(self.resolution_override)
-        if self.relative:
-            return float(self.tolerance)
-        s = self.scale
-        return float(self.tolerance / s) if s > 0 else float("inf")
-
-    @property
-    def relative_gap(self) -> float:
-        if self.relative:
-            return float(self.gap)
-        s = self.scale
-        return float(self.gap / s) if s > 0 else float(self.gap)
-
-    def verdict(self) -> str:
-        if self.regime is not None:
-            return self.regime
-        if not (math.isfinite(self.gap) and math.isfinite(self.tolerance)):
-            return "fail"
-        return "pass" if self.gap <= self.tolerance else "fail"
-
-
-@dataclass
-class Context:
-    """What a check's run sees: profile, seed, device, perturbation and a cache of trained objects."""
-
-    profile: Profile
-    seed: int
-    device: str = "auto"
-    perturb: Perturbation | None = None
-    cache: dict = field(default_factory=dict)
-
-    def predict(self, result_id: str, quantity: str, **params):
-        value = theory.get(result_id).evaluate(quantity, **params)
-        p = self.perturb
-        if p is not None and p.result == result_id and p.quantity == quantity:
-            value = value * p.factor
-        return value
-
-    def scaled(self, n: int | float, minimum: int = 1) -> int:
-        return max(minimum, int(round(n * self.profile.scale)))
-
-    def memo(self, key, build: Callable[[], Any]):
-        if key not in self.cache:
-            self.cache[key] = build()
-        return self.cache[key]
+    def target(self) -> str:
+        return f"{self.result}:{self.quantity}"
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # stable id, "<family>.<what>"
-    result: str  # theory id
-    quantity: str  # quantity compared
-    kind: str  # "value" | "trend" | "identity"
-    description: str
-    method: str  # how the tolerance is built (CHECKS.md rules used)
-    strategy: Callable[[Profile], Any]  # profile -> Hypothesis strategy of parameter dicts
-    run: Callable[[dict, int, Context], Measurement]  # (params, example seed, ctx) -> Measurement
-    examples: tuple[dict, ...] = ()  # the paper's own settings
-    also_perturbs: tuple[str, ...] = ()  # other "ID:QUANTITY" whose perturbation this check must catch
-    cost: str = "train"  # "cheap" (closed forms: 25x examples) | "train" (profile's count) | "heavy" (thorough only)
-    # The relative error of the prediction this check resolves at its profile sizes. 0.05 by default: a 1.05
-    # perturbation must fail it. Simulations whose CPU sizes cannot reach that declare a coarser target (and
-    # fail under 1 + 2*target); every quantity still has a check at 0.05 (tests/test_checks.py).
-    resolution_target: float = 0.05
+    """A theory quantity bound to an experiment and a comparison rule. Build one with `check(...)`."""
 
-    def max_examples(self, profile: "Profile") -> int:
+    id: str  # "<result id>/<name>", stable: reports, history and --check use it
+    result: str  # the theory result's id
+    quantity: str  # the quantity compared
+    rule: str  # one of rules.RULES
+    description: str  # what is compared (the run function's docstring)
+    method: str  # how the measurement and its tolerance are built (which CHECKS.md rules it uses)
+    strategy: Callable  # profile -> Hypothesis strategy of parameter dicts
+    run: Callable  # (params, ctx) -> rules.Comparison
+    examples: tuple[dict, ...] = ()  # the paper's own settings, always run first
+    also: tuple[str, ...] = ()  # other "ID:QUANTITY" this check compares: their perturbation must fail it too
+    cost: str = "train"  # "cheap": closed forms (25x examples); "train": the profile's count; "heavy": thorough only
+    # The relative error of the prediction this check resolves at its profile sizes: a perturbation by
+    # 1 + target must fail it. 5 % unless a coarser target is declared together with its measured reason.
+    resolution_target: float = 0.05
+    target_reason: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.id.split("/", 1)[1]
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every "ID:QUANTITY" whose perturbation this check must catch."""
+        return (f"{self.result}:{self.quantity}",) + self.also
+
+    def max_examples(self, profile: Profile) -> int:
         if self.cost == "heavy":  # minutes per example on a CPU: the explicit examples, plus draws in thorough
             return profile.examples // 4 if profile.name == "thorough" else 0
         return profile.examples * (25 if self.cost == "cheap" else 1)
 
-    @property
-    def targets(self) -> tuple[str, ...]:
-        return (f"{self.result}:{self.quantity}",) + self.also_perturbs
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def check(*, result: str, quantity: str, name: str, rule: str, strategy, method: str, examples=(), also=(),
+          cost: str = "train", resolution_target: float = 0.05, target_reason: str = "",
+          description: str | None = None) -> Callable[[Callable], Check]:
+    """Declare a check; decorate its run function `fn(params, ctx) -> rules.Comparison`.
+
+    result, quantity: what is checked (a registered result id and one of its quantities); stated once.
+    name: the check's short name; its id is f"{result}/{name}".
+    rule: the comparison rule its run returns ("value", "componentwise", "trend", "bound"); a `sign`
+        quantity (a claimed direction) is checked by the "trend" rule and only by it.
+    strategy: a Hypothesis strategy of parameter dicts, or a function of the profile returning one.
+    method: how the measurement and its tolerance are built, in a sentence or two.
+    examples: the paper's own settings (parameter dicts), run first under every profile.
+    also: other "ID:QUANTITY" (or "QUANTITY" of the same result) the run compares through ctx.predict_also.
+    cost: "cheap" (closed forms, 25x the profile's examples), "train", or "heavy" (explicit examples only,
+        draws in the thorough profile).
+    resolution_target, target_reason: a coarser target than 5 % needs its measured reason.
+    description: defaults to the run function's docstring.
+    """
+    res = theory.get(result)
+    q = res.quantity(quantity)
+    if rule not in _rules.RULES:
+        raise ValueError(f"rule must be one of {_rules.RULES}; got {rule!r}")
+    if (q.kind == "sign") != (rule == "trend"):
+        raise ValueError(f"{result}:{quantity} is a {q.kind} quantity: " +
+                         ("a claimed direction is checked by the 'trend' rule" if q.kind == "sign"
+                          else "the 'trend' rule checks claimed directions (sign quantities) only"))
+    if not _NAME.match(name):
+        raise ValueError(f"check name {name!r}: letters, digits, '_', '.', '-' only")
+    if cost not in COSTS:
+        raise ValueError(f"cost must be one of {COSTS}; got {cost!r}")
+    if not (0 < resolution_target < 1):
+        raise ValueError(f"resolution_target must be in (0, 1); got {resolution_target}")
+    if resolution_target > 0.05 and not target_reason:
+        raise ValueError(f"{result}/{name}: a resolution target coarser than 5 % needs target_reason "
+                         "(the measured reason the sizes cannot resolve 5 %)")
+    targets = []
+    for t in also:
+        rid, _, qn = t.rpartition(":")
+        rid = rid or result
+        theory.get(rid).quantity(qn)
+        targets.append(f"{rid}:{qn}")
+    strat = strategy if callable(strategy) and not _is_strategy(strategy) else (lambda profile, s=strategy: s)
+
+    def wrap(fn: Callable) -> Check:
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise TypeError(f"check {result}/{name}: the run function takes (params, ctx); got {params}")
+        text = description if description is not None else inspect.getdoc(fn)
+        if not text:
+            raise ValueError(f"check {result}/{name} needs a description (its docstring)")
+        return Check(id=f"{result}/{name}", result=result, quantity=quantity, rule=rule, description=" ".join(text.split()),
+                     method=" ".join(method.split()), strategy=strat, run=fn, examples=tuple(dict(e) for e in examples),
+                     also=tuple(targets), cost=cost, resolution_target=float(resolution_target),
+                     target_reason=target_reason)
+
+    return wrap
+
+
+def _is_strategy(obj) -> bool:
+    return type(obj).__module__.startswith("hypothesis.")
+
+
+@dataclass
+class Context:
+    """What a check's run sees for one example: its seed, the profile, the device, the perturbation."""
+
+    check: Check
+    profile: Profile
+    seed: int  # this example's seed (the run's --seed for the paper's examples, a drawn one otherwise)
+    device: str = "cpu"
+    perturb: Perturbation | None = None
+    _extra: dict = field(default_factory=dict, repr=False)
+
+    def _value(self, rid: str, quantity: str, params: Mapping[str, Any]):
+        value = theory.get(rid).evaluate(quantity, **params)
+        p = self.perturb
+        if p is not None and p.result == rid and p.quantity == quantity:
+            value = value * p.factor
+        return value
+
+    def predict(self, **params):
+        """The check's own quantity at `params` (multiplied by the --perturb factor when it targets it)."""
+        return self._value(self.check.result, self.check.quantity, params)
+
+    def predict_also(self, target: str, **params):
+        """Another quantity the check declared in `also=` ("QUANTITY" of the same result, or "ID:QUANTITY")."""
+        rid, _, qn = target.rpartition(":")
+        full = f"{rid or self.check.result}:{qn}"
+        if full != f"{self.check.result}:{self.check.quantity}" and full not in self.check.also:
+            raise UsageError(f"check {self.check.id} compares {full} without declaring it in also=",
+                             parameter="also")
+        return self._value(rid or self.check.result, qn, params)
+
+    def sizes(self, cls, **fixed):
+        """The profile's sizes of an experiment (`scaled` fields follow the profile; `fixed` overrides)."""
+        return sizes_for(cls, self.profile, **fixed)
+
+
+def profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise InvalidParameterError(f"The 'profile' parameter must be one of {', '.join(PROFILES)}. Got {name!r}.",
+                                    parameter="profile") from None

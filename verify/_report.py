@@ -28,11 +28,15 @@ def versions() -> dict:
     return out
 
 
+SCHEMA = 2  # the verify JSON's version (README: JSON shapes); 2: one comparison convention (rule, score)
+
+
 def report_dict(verdicts, *, profile: str, seed: int, device: str, seconds: float, figures=()) -> dict:
     counts = {}
     for v in verdicts:
         counts[v.verdict] = counts.get(v.verdict, 0) + 1
     return {
+        "schema": SCHEMA,
         "checks": [v.to_dict() for v in verdicts],
         "summary": counts,
         "profile": profile,
@@ -71,15 +75,17 @@ def _markdown(rep: dict) -> str:
         "",
         "Summary: " + ", ".join(f"{k}: {v}" for k, v in sorted(rep["summary"].items())),
         "",
-        "| check | result:quantity | verdict | predicted | measured | gap | tolerance | resolution | seeds | s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Every row follows one convention: gap and tolerance in the quantity's units, score = gap / tolerance "
+        "(pass iff <= 1), resolution = tolerance / |predicted|.",
+        "",
+        "| check | rule | verdict | predicted | measured | gap | tolerance | score | resolution | device | seeds | s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in rep["checks"]:
-        rel = " (rel)" if c.get("relative") else ""
         lines.append(
-            f"| `{c['check']}` | `{c['result']}:{c['quantity']}` | **{c['verdict']}** | {_fmt(c['predicted'])} | "
-            f"{_fmt(c['measured'])} | {_fmt(c['gap'], 3)}{rel} | {_fmt(c['tolerance'], 3)} | "
-            f"{_fmt(c['resolution'], 2)} | {_seeds(c['seeds'])} | {c['seconds']} |")
+            f"| `{c['check']}` | {c['rule']} | **{c['verdict']}** | {_fmt(c['predicted'])} | "
+            f"{_fmt(c['measured'])} | {_fmt(c['gap'], 3)} | {_fmt(c['tolerance'], 3)} | {_fmt(c['score'], 3)} | "
+            f"{_fmt(c['resolution'], 2)} | {', '.join(c['devices']) or '—'} | {_seeds(c['seeds'])} | {c['seconds']} |")
     lines += ["", "## Checks", ""]
     for c in rep["checks"]:
         lines.append(f"### `{c['check']}` — {c['verdict']}")
@@ -94,11 +100,12 @@ def _markdown(rep: dict) -> str:
                          f"tolerance {_fmt(c['shrunk'].get('tolerance'))})")
         lines.append("")
         for e in c["examples"]:
-            why = f" — {e['regime_reason']}" if e.get("regime_reason") else ""
+            why = f" — {e['reason']}" if e.get("reason") else ""
             err = f" — error: {e['error'].splitlines()[0]}" if e.get("error") else ""
-            lines.append(f"- {e['verdict']}: params `{json.dumps(e['params'])}`, seed {e['seed']}, "
+            lines.append(f"- {e['verdict']} ({e['phase']}): params `{json.dumps(e['params'])}`, seed {e['seed']}, "
                          f"gap {_fmt(e.get('gap'))}, tolerance {_fmt(e.get('tolerance'))} "
-                         f"{json.dumps(e.get('tolerance_parts', {}))}, {e['seconds']} s{why}{err}")
+                         f"{json.dumps(e.get('tolerance_parts', {}))}, score {_fmt(e.get('score'), 3)}, "
+                         f"{e['seconds']} s{why}{err}")
         lines.append("")
     if rep["figures"]:
         lines += ["## Figures", ""] + [f"![{Path(f).name}]({f})" for f in rep["figures"] if f.endswith(".png")]
@@ -111,11 +118,10 @@ def _html(rep: dict, root: Path) -> str:
     rows = []
     for c in rep["checks"]:
         rows.append(
-            "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
-                c["check"], f"{c['result']}:{c['quantity']}")) +
+            "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (c["check"], c["rule"])) +
             f"<td style='color:{colour.get(c['verdict'], '#000')};font-weight:bold'>{c['verdict']}</td>" +
             "".join(f"<td>{html.escape(_fmt(x))}</td>" for x in (
-                c["predicted"], c["measured"], c["gap"], c["tolerance"], c["resolution"])) +
+                c["predicted"], c["measured"], c["gap"], c["tolerance"], c["score"], c["resolution"])) +
             f"<td>{html.escape(_seeds(c['seeds']))}</td><td>{c['seconds']}</td></tr>")
     imgs = []
     for f in rep["figures"]:
@@ -134,8 +140,8 @@ td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px}}pre{{background:#f6
 </head><body><h1>theorycheck verification report</h1>
 <p>Profile <code>{rep['profile']}</code>, seed {rep['seed']}, device <code>{html.escape(rep['device'])}</code>,
 {rep['seconds']} s, created {rep['created']}. Summary: {html.escape(json.dumps(rep['summary']))}</p>
-<table><tr><th>check</th><th>result:quantity</th><th>verdict</th><th>predicted</th><th>measured</th><th>gap</th>
-<th>tolerance</th><th>resolution</th><th>seeds</th><th>s</th></tr>{''.join(rows)}</table>
+<table><tr><th>check</th><th>rule</th><th>verdict</th><th>predicted</th><th>measured</th><th>gap</th>
+<th>tolerance</th><th>score</th><th>resolution</th><th>seeds</th><th>s</th></tr>{''.join(rows)}</table>
 <h2>Figures</h2>{''.join(imgs) or '<p>none</p>'}<h2>Details</h2>{details}
 <h2>Versions</h2><pre>{html.escape(json.dumps(rep['versions'], indent=2))}</pre></body></html>"""
 

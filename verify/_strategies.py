@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-import theory
+from .. import theory
 
 __all__ = ["icl_params"]
 

@@ -7,6 +7,9 @@
     theorycheck figure ID|NAME|all --out DIR [--format pdf,png] [--profile P] [--seed N]
 
 Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage or invalid parameters.
+
+`list` and `show` import SymPy and the registry only (no torch, no matplotlib, no check family): the
+heavy modules load inside `verify` and `figure`.
 """
 
 from __future__ import annotations
@@ -17,17 +20,15 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-import theory
+from .. import __version__, theory
+from .._errors import TheorycheckError, UsageError
 
 
 def _parse_at(items: list[str]) -> dict:
     out = {}
     for item in items or []:
         if "=" not in item:
-            raise theory.InvalidParameterError(f"--at expects NAME=VALUE (VALUE as JSON); got {item!r}",
-                                               parameter="at")
+            raise UsageError(f"--at expects NAME=VALUE (VALUE as JSON); got {item!r}", parameter="at")
         name, raw = item.split("=", 1)
         if raw.strip().lower() in ("oo", "inf", "infinity"):  # e.g. kappa=oo (unlimited task diversity)
             out[name] = float("inf")
@@ -35,12 +36,14 @@ def _parse_at(items: list[str]) -> dict:
         try:
             out[name] = json.loads(raw)
         except json.JSONDecodeError:
-            raise theory.InvalidParameterError(
-                f"--at {name}: the value must be JSON (a number or an array) or oo; got {raw!r}", parameter=name) from None
+            raise UsageError(f"--at {name}: the value must be JSON (a number or an array) or oo; got {raw!r}",
+                             parameter=name) from None
     return out
 
 
 def _value(v):
+    import numpy as np
+
     a = np.asarray(v, dtype=float)
     if np.any(np.isnan(a)):
         return None
@@ -94,27 +97,21 @@ def cmd_show(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    import verify
-    from verify._report import report_dict, write_report
+    from .. import verify
+    from ._report import report_dict, write_report
 
     perturb = verify.Perturbation.parse(args.perturb) if args.perturb else None
-    checks = verify.checks_for(args.ids)
-    if args.check:
-        unknown = [c for c in args.check if c not in {k.name for k in verify.all_checks()}]
-        if unknown:
-            raise theory.InvalidParameterError(f"unknown check(s) {unknown}; see `theorycheck verify --list-checks`",
-                                               parameter="check")
-        checks = [c for c in checks if c.name in args.check]
+    checks = verify.checks_for(args.ids, args.check)
+    if not checks:
+        raise UsageError(f"no checks for {', '.join(args.ids)}: nothing to verify", parameter="ids")
     if args.list_checks:
         for c in checks:
-            print(f"{c.name:45s} {c.kind:8s} {c.result}:{c.quantity}")
+            print(f"{c.id:60s} {c.rule:13s} {c.result}:{c.quantity}")
         return 0
-    from numerics import resolve_device
-
-    device = str(resolve_device(args.device))
+    device = _device(args.device)
     _configure_threads()
     t0 = time.perf_counter()
-    progress = _Progress(len(checks), enabled=sys.stderr.isatty() and not args.quiet)
+    progress = _Progress(len(checks), enabled=sys.stderr.isatty() and not args.quiet, quiet=args.quiet)
     cache: dict = {}
     verdicts = []
     for c in checks:
@@ -139,40 +136,46 @@ def cmd_verify(args) -> int:
     return 1 if any(v.verdict == "fail" for v in verdicts) else 0
 
 
-def _figures(checks, report_dir: Path, profile: str, seed: int, device: str, cache: dict) -> list[str]:
-    import figures
-    from verify import PROFILES, Context
+def _device(requested: str) -> str:
+    from ..numerics import resolve_device
 
-    ctx = Context(profile=PROFILES[profile], seed=seed, device=device, cache=cache)
+    return str(resolve_device(requested))
+
+
+def _figures(checks, report_dir: Path, profile: str, seed: int, device: str, cache: dict) -> list[str]:
+    from .. import figures
+    from ._check import profile as _profile
+
     ids = {c.result for c in checks}
-    mods = [m for m in figures.FIGURES.values() if ids & set(m.RESULTS)]
     out = []
-    for m in mods:
+    for fig in figures.all_figures():
+        if not ids & set(fig.results):
+            continue
         try:
-            for p in m.make(report_dir / "figures", ("pdf", "png"), ctx, seed=seed):
+            for p in figures.draw(fig, report_dir / "figures", ("pdf", "png"), profile=_profile(profile), seed=seed,
+                                  device=device, cache=cache):
                 out.append(str(p.relative_to(report_dir)))
         except Exception as exc:  # a figure must never sink the verdicts
-            print(f"figure {m.NAME} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(f"figure {fig.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
     return out
 
 
 def cmd_figure(args) -> int:
-    import figures
-    from numerics import resolve_device
-    from verify import PROFILES, Context
+    from .. import figures
+    from ._check import profile as _profile
 
-    mods = figures.figures_for(args.target)
-    if not mods:
-        print(f"no figure for {args.target!r}; figures: {', '.join(figures.FIGURES)}", file=sys.stderr)
-        return 2
+    figs = figures.figures_for(args.target)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     bad = [f for f in formats if f not in ("pdf", "png", "svg")]
-    if bad:
-        raise theory.InvalidParameterError(f"--format must list pdf, png or svg; got {bad}", parameter="format")
+    if bad or not formats:
+        raise UsageError(f"--format must list pdf, png or svg (comma-separated); got {args.format!r}",
+                         parameter="format")
+    device = _device(args.device)
     _configure_threads()
-    ctx = Context(profile=PROFILES[args.profile], seed=args.seed, device=str(resolve_device(args.device)))
-    for m in mods:
-        for p in m.make(Path(args.out), formats, ctx, seed=args.seed):
+    cache: dict = {}
+    for fig in figs:
+        for p in figures.draw(fig, Path(args.out), formats, profile=_profile(args.profile), seed=args.seed,
+                              device=device, cache=cache):
             print(p)
     return 0
 
@@ -186,50 +189,45 @@ def _configure_threads():
 
 
 def _print_table(verdicts) -> None:
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover
-        for v in verdicts:
-            d = v.to_dict()
-            print(f"{d['verdict']:20s} {d['check']:45s} gap={d['gap']} tol={d['tolerance']} {d['seconds']}s")
-        return
+    from rich.console import Console
+    from rich.table import Table
+
     colour = {"pass": "green", "fail": "red", "inconclusive": "yellow", "assumption-violated": "magenta"}
     t = Table(title="theorycheck verdicts")
-    for col in ("check", "verdict", "gap", "tolerance", "resolution", "s"):
+    for col in ("check", "rule", "verdict", "gap", "tolerance", "score", "resolution", "s"):
         t.add_column(col)
+
+    def f(x):
+        return "—" if x is None else (x if isinstance(x, str) else f"{x:.3g}")
+
     for v in verdicts:
         d = v.to_dict()
-        f = (lambda x: "—" if x is None else (x if isinstance(x, str) else f"{x:.3g}"))
-        t.add_row(d["check"], f"[{colour[d['verdict']]}]{d['verdict']}[/]", f(d["gap"]), f(d["tolerance"]),
-                  f(d["resolution"]), f"{d['seconds']:.1f}")
-    Console(stderr=False, width=120).print(t)
+        t.add_row(d["check"], d["rule"], f"[{colour[d['verdict']]}]{d['verdict']}[/]", f(d["gap"]), f(d["tolerance"]),
+                  f(d["score"]), f(d["resolution"]), f"{d['seconds']:.1f}")
+    Console(stderr=False, width=140).print(t)
 
 
 class _Progress:
-    def __init__(self, total: int, enabled: bool):
-        self.enabled, self.total, self.i = enabled, total, 0
+    def __init__(self, total: int, enabled: bool, quiet: bool = False):
+        self.enabled, self.quiet, self.total, self.i = enabled, quiet, total, 0
         self.bar = None
         if enabled:
-            try:
-                from rich.progress import Progress
+            from rich.progress import Progress
 
-                self.bar = Progress(transient=True)
-                self.bar.start()
-                self.task = self.bar.add_task("checks", total=total)
-            except ImportError:  # pragma: no cover
-                self.bar = None
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("checks", total=total)
 
     def start(self, check):
         if self.bar is not None:
-            self.bar.update(self.task, description=check.name)
+            self.bar.update(self.task, description=check.id)
 
     def done(self, check, verdict):
         self.i += 1
         if self.bar is not None:
             self.bar.advance(self.task)
-        elif not self.enabled:
-            print(f"[{self.i}/{self.total}] {verdict.verdict:20s} {check.name} ({verdict.seconds:.1f}s)",
+        elif not self.quiet:
+            print(f"[{self.i}/{self.total}] {verdict.verdict:20s} {check.id} ({verdict.seconds:.1f}s)",
                   file=sys.stderr, flush=True)
 
     def close(self):
@@ -239,32 +237,33 @@ class _Progress:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="theorycheck", description="Check ML-theory closed forms against experiments.")
+    ap.add_argument("--version", action="version", version=f"theorycheck {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("list", help="list the registered results")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output (README: JSON shapes)")
     p.set_defaults(fn=cmd_list)
     p = sub.add_parser("show", help="show a result, optionally evaluated at parameter values")
-    p.add_argument("id")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("id", help="a result id, e.g. zhang2024.lsa_limit")
+    p.add_argument("--json", action="store_true", help="machine-readable output (README: JSON shapes)")
     p.add_argument("--at", nargs="+", metavar="NAME=VALUE", default=[], help="values as JSON, e.g. lam=[2,1,0.5]")
     p.set_defaults(fn=cmd_show)
     p = sub.add_parser("verify", help="run verification checks")
     p.add_argument("ids", nargs="*", help="result ids (default: the whole catalogue)")
-    p.add_argument("--profile", choices=["ci", "quick", "thorough"], default="quick")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--profile", choices=["ci", "quick", "thorough"], default="quick", help="sizes and draws per check")
+    p.add_argument("--seed", type=int, default=0, help="seed of the run (recorded in the report)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="where experiments train")
     p.add_argument("--report", metavar="DIR", help="write report.{json,md,html} and figures/ there")
     p.add_argument("--json", metavar="FILE", help="write the JSON report to FILE")
     p.add_argument("--perturb", metavar="ID:QUANTITY=FACTOR", help="multiply one prediction before comparing")
-    p.add_argument("--check", nargs="+", metavar="NAME", help="only these checks")
+    p.add_argument("--check", nargs="+", metavar="NAME", help="only these checks (ids 'result/name' or names)")
     p.add_argument("--list-checks", action="store_true", help="list the selected checks and exit")
-    p.add_argument("--no-figures", action="store_true")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-figures", action="store_true", help="with --report: skip the figures")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(fn=cmd_verify)
     p = sub.add_parser("figure", help="make comparison figures")
     p.add_argument("target", help="a result id, a figure name, or 'all'")
-    p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--format", default="pdf,png")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the figure files")
+    p.add_argument("--format", default="pdf,png", help="comma-separated: pdf, png, svg")
     p.add_argument("--profile", choices=["ci", "quick", "thorough"], default="quick")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -277,10 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         return args.fn(args)
-    except theory.InvalidParameterError as e:
-        print(f"theorycheck: error: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:  # e.g. device='cuda' without CUDA
+    except TheorycheckError as e:
         print(f"theorycheck: error: {e}", file=sys.stderr)
         return 2
 
