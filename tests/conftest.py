@@ -17,7 +17,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def pytest_configure(config):
     import torch
 
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
+    default = max(1, min(os.cpu_count() or 1, 4))
+    torch.set_num_threads(int(os.environ.get("THEORYCHECK_THREADS", default)))
 
 
 def pytest_addoption(parser):

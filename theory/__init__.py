@@ -14,6 +14,7 @@ from . import (_advani2020, _ahn2023_pgd, _ba2022_one_step, _cao2022_benign, _ca
                _demir2025_mlp_icl, _he2025_spectral, _li2024_one_nn, _lu2025_finite_d, _lu2025_icl, _papyan2020_nc,
                _preconditioner_risk, _shi2022_emergence, _shi2023_gradient, _shi2024_lowrank, _tao2025_adagrad_pp,
                _tirer2023_nc, _tissue2024_annealing, _xu2024_finetuning, _zhang2024_lsa)
+from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
 from ._constraints import Constraint as Constraint
 from .._errors import InvalidParameterError as InvalidParameterError
 from .._errors import UnknownQuantityError as UnknownQuantityError

@@ -185,7 +185,8 @@ def _configure_threads():
 
     import torch
 
-    torch.set_num_threads(max(1, min(os.cpu_count() or 1, 16)))
+    default = max(1, min(os.cpu_count() or 1, 16))
+    torch.set_num_threads(int(os.environ.get("THEORYCHECK_THREADS", default)))  # e.g. 1 beside other jobs
 
 
 def _print_table(verdicts) -> None:
