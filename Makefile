@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with only Python 3.11:
 #   make verify   set up, then run the quick verification suite -> report/ (JSON, Markdown, HTML, figures)
-#   make test     set up, then run the tests
+#   make test     set up, then lint (ruff) and run the tests
 # Set-up: a virtual environment (.venv, or the active $VIRTUAL_ENV) that can see the system's
 # packages, so an existing torch (e.g. a CUDA build) is kept; torch==2.13.0 is installed only when
 # no torch is importable (never an unpinned torch, which would pull GBs of CUDA packages).
@@ -28,12 +28,14 @@ $(STAMP): pyproject.toml | $(PY)
 setup: $(STAMP)
 
 verify: setup
-	$(PY) -m verify.cli verify --profile $(PROFILE) --seed $(SEED) --report report
+	$(PY) -m theorycheck verify --profile $(PROFILE) --seed $(SEED) --report report
 
 test: setup
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 bench: setup
+	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_ensemble.py
 	$(PY) bench/bench_asym.py
 	$(PY) bench/bench_fl.py

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import numerics as nm  # noqa: E402
+from theorycheck import numerics as nm
 
 
 def _sync(device):

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..verify._check import Profile
-from ..verify._experiment import devices_used, run_cache, sizes_for
+from ..verify import Profile, devices_used, run_cache, sizes_for
 
 __all__ = ["Figure", "FigureContext", "STYLE", "draw", "figure"]
 

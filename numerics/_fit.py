@@ -126,6 +126,11 @@ PRESETS = {
     "adam64": TrainConfig(steps=1000, lr=1e-2, optimizer="adam", schedule="constant", dtype="float64"),
     # Adam at a constant rate in float32 (small MLPs trained into the terminal phase)
     "adam": TrainConfig(steps=1000, lr=1e-3, optimizer="adam", schedule="constant"),
+    # optimisers compared on small convex problems in float64 (AdaGrad++/Adam++ against AdaGrad/Adam): callers set the
+    # optimiser, its options and the rate; divergence only past 1e12 x the initial objective, since a mistuned rate
+    # may overshoot far before it settles, and that is part of what is compared
+    "convex64": TrainConfig(steps=1, batch=1, lr=1.0, optimizer="sgd", schedule="constant", dtype="float64",
+                            divergence_factor=1e12),
 }
 
 

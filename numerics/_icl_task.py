@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._errors import invalid
+
 __all__ = ["ICLRegression", "PopulationICL", "Prompts", "random_rotation", "rotated_covariance"]
 
 
@@ -116,12 +118,12 @@ class ICLRegression:
     def __post_init__(self):
         L = torch.as_tensor(self.Lambda)
         if L.ndim not in (2, 3) or L.shape[-1] != L.shape[-2]:
-            raise ValueError(f"Lambda must have shape (d, d) or (E, d, d); got {tuple(L.shape)}")
+            raise invalid("ICLRegression", "Lambda", "a (d, d) or (E, d, d) covariance", f"shape {tuple(L.shape)}")
         if int(self.n) < 1:
-            raise ValueError(f"n (context length) must be >= 1; got {self.n}")
+            raise invalid("ICLRegression", "n", "an integer >= 1 (the context length)", self.n)
         s = torch.as_tensor(self.sigma2)
         if torch.any(s < 0) or not torch.all(torch.isfinite(s)):
-            raise ValueError(f"sigma2 (label-noise variance) must be finite and >= 0; got {self.sigma2}")
+            raise invalid("ICLRegression", "sigma2", "a finite label-noise variance >= 0", self.sigma2)
 
     @property
     def d(self) -> int:

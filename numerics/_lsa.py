@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from .._errors import invalid
 from ._icl_task import Prompts
 
 __all__ = ["LinearSelfAttention"]
@@ -45,7 +46,7 @@ class LinearSelfAttention(nn.Module):
     ):
         super().__init__()
         if convention not in ("zfb", "ahn"):
-            raise ValueError(f"convention must be 'zfb' or 'ahn'; got {convention!r}")
+            raise invalid("LinearSelfAttention", "convention", "'zfb' (Zhang et al.) or 'ahn' (Ahn et al.)", convention)
         self.E, self.d, self.convention = int(E), int(d), convention
         D = d + 1
         g = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -61,7 +62,7 @@ class LinearSelfAttention(nn.Module):
         else:
             ranks = [int(rank)] * E if isinstance(rank, int) else [int(x) for x in rank]
             if len(ranks) != E or min(ranks) < 1 or max(ranks) > D:
-                raise ValueError(f"rank must be an int or E={E} ints in [1, d+1]; got {rank}")
+                raise invalid("LinearSelfAttention", "rank", f"an int or E={E} ints in [1, d+1]", rank)
             self.ranks = ranks
             r_max = max(ranks)
             self.B = nn.Parameter(randn(E, D, r_max, scale=factor_init_scale))
@@ -69,7 +70,7 @@ class LinearSelfAttention(nn.Module):
             mask = (torch.arange(r_max)[None, :] < torch.tensor(ranks)[:, None]).to(device=device, dtype=dtype)
             self.register_buffer("rank_mask", mask[:, None, :])  # (E, 1, r_max)
         if init not in ("random", "balanced"):
-            raise ValueError(f"init must be 'random' or 'balanced'; got {init!r}")
+            raise invalid("LinearSelfAttention", "init", "'random' or 'balanced'", init)
         if init == "balanced":
             self._balanced_init(g, init_scale if rank is None else factor_init_scale)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from verify.cli import main
+from theorycheck.verify.cli import main
 
 
 def run(capsys, *argv):
@@ -76,23 +76,66 @@ def test_argparse_usage_errors_exit_2(capsys):
     assert e.value.code == 2
 
 
+def test_version(capsys):
+    import theorycheck
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and theorycheck.__version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (("verify", "ahn2023.pgd_optimum", "--check", "zhang2024.lsa_limit/trained_A"), "no check of ahn2023.pgd_optimum"),
+    (("verify", "--check", "no_such_check"), "no check matches 'no_such_check'"),
+    (("verify", "--perturb", "zhang2024.lsa_limit:risk=nan"), "finite"),
+])
+def test_a_selection_of_nothing_is_an_error(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_list_and_show_import_neither_torch_nor_matplotlib_nor_checks():
+    """`list` and `show` answer at once: SymPy and the registry only (asserted through sys.modules)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, io, contextlib\n"
+             "from theorycheck.verify.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    main(['list']); main(['show', 'lu2025.icl_asymptotics', '--json', '--at', 'alpha=2', 'kappa=1',"
+             " 'tau=2', 'rho=0.1', 'lam=0'])\n"
+             "heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'matplotlib', 'hypothesis')"
+             " or m.startswith('theorycheck.verify.checks.') or m.startswith('theorycheck.figures')]\n"
+             "print(sorted(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+
+
 def test_verify_json_shape(capsys, tmp_path):
     path = tmp_path / "v.json"
-    code, out, _ = run(capsys, "verify", "ahn2023.pgd_optimum", "--check", "icl.identity.ahn_q11_is_minus_zfb_A",
-                       "icl.identity.ahn_step_isotropic", "--profile", "ci", "--json", str(path), "--quiet")
+    code, out, _ = run(capsys, "verify", "ahn2023.pgd_optimum", "--check", "q11_is_minus_zhang_A",
+                       "ahn2023.pgd_optimum/step_isotropic_is_zhang_A", "--profile", "ci", "--json", str(path), "--quiet")
     assert code == 0
     d = json.loads(path.read_text())
-    assert set(d) >= {"checks", "versions", "device"}
+    assert d["schema"] == 2 and set(d) >= {"checks", "versions", "device", "profile", "seed", "summary"}
     assert len(d["checks"]) == 2
     for c in d["checks"]:
-        assert set(c) >= {"check", "result", "quantity", "verdict", "predicted", "measured", "gap", "tolerance",
-                          "resolution", "seeds", "seconds"}
-        assert c["verdict"] == "pass" and c["result"] == "ahn2023.pgd_optimum"
+        assert set(c) >= {"check", "result", "quantity", "rule", "verdict", "predicted", "measured", "gap",
+                          "tolerance", "tolerance_parts", "score", "resolution", "resolution_target", "seeds",
+                          "seconds", "devices", "examples"}
+        assert c["verdict"] == "pass" and c["result"] == "ahn2023.pgd_optimum" and c["rule"] == "value"
+        assert c["check"].startswith("ahn2023.pgd_optimum/")
+        # one convention: the tolerance is the sum of its named parts, and score = gap / tolerance <= 1
+        assert sum(c["tolerance_parts"].values()) == pytest.approx(c["tolerance"])
+        assert c["score"] == pytest.approx(c["gap"] / c["tolerance"]) and c["score"] <= 1
+        for e in c["examples"]:
+            assert set(e) >= {"params", "seed", "verdict", "phase", "rule", "gap", "tolerance", "tolerance_parts",
+                              "score", "resolution", "sizes", "diagnostics"}
 
 
 def test_verify_perturbed_exits_1_and_reports_the_shrunk_example(capsys, tmp_path):
     path = tmp_path / "v.json"
-    code, _, _ = run(capsys, "verify", "--check", "icl.identity.isotropic_risk", "--profile", "ci",
+    code, _, _ = run(capsys, "verify", "--check", "zhang2024.lsa_limit/isotropic_risk", "--profile", "ci",
                      "--perturb", "zhang2024.lsa_limit:risk=1.05", "--json", str(path), "--quiet")
     assert code == 1
     c = json.loads(path.read_text())["checks"][0]
@@ -101,7 +144,7 @@ def test_verify_perturbed_exits_1_and_reports_the_shrunk_example(capsys, tmp_pat
 
 
 def test_verify_report_files(capsys, tmp_path):
-    code, out, _ = run(capsys, "verify", "--check", "icl.identity.best_rank_is_argmin", "--profile", "ci",
+    code, out, _ = run(capsys, "verify", "--check", "shi2024.lowrank_lsa/best_rank_is_argmin", "--profile", "ci",
                        "--report", str(tmp_path / "rep"), "--no-figures", "--quiet")
     assert code == 0
     for name in ("report.json", "report.md", "report.html"):

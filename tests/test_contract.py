@@ -4,49 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-import theory
+from theorycheck import theory
 
 RESULTS = theory.all_results()
 IDS = [r.id for r in RESULTS]
 
 
-def _valid(result, d=3):
-    """A valid parameter dict for `result` at dimension d, built from its own constraints."""
-    from theory._constraints import Integer, RowNorms
-
-    out = {}
-    for p in result.parameters.values():
-        first = p.constraints[0]
-        if p.name == "snr":
-            continue  # an alternative to sigma_eps2, derived from it by default
-        if p.kind == "choice":
-            out[p.name] = first.example({})
-        elif p.kind == "vector" and hasattr(first, "example"):
-            out[p.name] = first.example({"d": d})
-        elif p.kind == "vector":
-            out[p.name] = [1.0 + 0.5 * k for k in range(d)][::-1]
-        elif p.kind == "matrix" and hasattr(first, "example"):
-            m = np.asarray(first.example({"d": d, **out}))
-            if any(isinstance(c, RowNorms) for c in p.constraints):
-                m = m / np.linalg.norm(m, axis=-1, keepdims=True) * np.sqrt(d)
-            out[p.name] = m.tolist()
-        elif p.kind == "matrix":
-            out[p.name] = (0.3 * np.eye(d)).tolist()
-        elif p.name == "k":
-            out[p.name] = 3  # odd (Shi et al.'s parity labels), <= n0 - 2 (Xu et al.'s probe)
-        elif p.name in ("N", "M") or isinstance(first, Integer) and p.name != "r":
-            out[p.name] = 10
-        elif p.name == "r":
-            out[p.name] = 2
-
-        elif getattr(first, "lo", None) is not None and first.lo >= 0.5:
-            out[p.name] = first.lo + 1.0  # e.g. an exponent q > 2
-        else:
-            out[p.name] = 0.5
-    return out
+def _constraints(result, p):
+    """(quantity to evaluate, constraint) for each constraint on parameter p: its own ones with the first
+    quantity that reads p (else the first quantity: every given value is validated), then the quantity-level ones."""
+    reader = next((q for q in result.quantities if p.name in result.needs(q)), next(iter(result.quantities)))
+    return ([(reader, c) for c in p.constraints]
+            + [(q.name, c) for q in result.quantities.values() for name, c in q.constraints if name == p.name])
 
 
 @pytest.mark.parametrize("rid", IDS)
@@ -66,7 +39,7 @@ def test_metadata(rid):
 def test_every_quantity_evaluates_finite(rid):
     r = theory.get(rid)
     for q in r.quantities:
-        v = np.asarray(r.evaluate(q, **_valid(r)))
+        v = np.asarray(r.evaluate(q, **r.example(d=3)))
         assert np.all(np.isfinite(v)), (rid, q, v)
         if r.quantities[q].kind == "vector":
             assert v.shape == (3,)
@@ -76,33 +49,56 @@ def test_every_quantity_evaluates_finite(rid):
 def test_every_invalid_value_raises_the_standard_error(rid):
     """Feed each constraint's own invalid values; each must raise InvalidParameterError naming the parameter."""
     r = theory.get(rid)
-    base = _valid(r)
+    base = {**r.example(d=3), "d": 3}  # d fixed, so a wrong length is wrong
     fed = 0
     for p in r.parameters.values():
-        extra = [c for q in r.quantities.values() for name, c in q.constraints if name == p.name]
-        for c in list(p.constraints) + extra:
-            for bad in c.invalid({"d": 3}):
-                values = {**base, p.name: bad, "d": 3}  # d fixed, so a wrong length is wrong
-                quantity = next((q.name for q in r.quantities.values()
-                                 if any(c is qc for _, qc in q.constraints)), None) or next(iter(r.quantities))
-                for q in ([quantity] if quantity else r.quantities):
-                    if p.name not in r.needs(q) and c not in extra:
-                        continue
-                    with pytest.raises(theory.InvalidParameterError) as e:
-                        r.evaluate(q, **values)
-                    fed += 1
-                    msg = str(e.value)
-                    assert f"'{p.name}'" in msg and rid in msg and "assumption" in msg, msg
+        for q, c in _constraints(r, p):
+            for bad in c.invalid(base):  # relational bounds (s <= T, n0 >= k + 2) read the other values
+                with pytest.raises(theory.InvalidParameterError) as e:
+                    r.evaluate(q, **{**base, p.name: bad})
+                fed += 1
+                msg = str(e.value)
+                assert f"'{p.name}'" in msg and rid in msg and "assumption" in msg, msg
+                assert e.value.parameter == p.name
     assert fed > 0
+
+
+@pytest.mark.parametrize("rid", IDS)
+@given(data=st.data())
+def test_every_constraint_example_and_strategy_are_valid(rid, data):
+    """Each constraint's example and every value its strategy draws pass its own check (given the example of
+    the other parameters); the result's example passes them all."""
+    r = theory.get(rid)
+    base = {**r.example(d=3), "d": 3}
+    for p in r.parameters.values():
+        for _, c in _constraints(r, p):
+            assert c.check(base[p.name], base) is None, (p.name, c)
+            example = c.example(base)
+            assert c.check(example, {**base, p.name: example}) is None, (p.name, c, example)
+            drawn = data.draw(c.strategy(base), label=f"{p.name}: {type(c).__name__}")
+            assert c.check(drawn, {**base, p.name: drawn}) is None, (p.name, c, drawn)
+
+
+@pytest.mark.parametrize("rid", IDS)
+def test_symbol_assumptions_follow_from_the_constraints(rid):
+    """Each scalar or vector symbol's SymPy assumptions hold at the parameter's example value."""
+    r = theory.get(rid)
+    base = r.example(d=3)
+    for p in r.parameters.values():
+        if p.kind not in ("scalar", "vector"):
+            continue
+        for v in np.ravel(base[p.name]):
+            for fact, holds in p.symbol_assumptions.items():
+                assert getattr(sp.sympify(v), f"is_{fact}") == holds, (p.name, fact, v)
 
 
 @pytest.mark.parametrize("rid", IDS)
 def test_unknown_quantity_and_parameter(rid):
     r = theory.get(rid)
     with pytest.raises(theory.UnknownQuantityError, match="no quantity"):
-        r.evaluate("no_such_quantity", **_valid(r))
+        r.evaluate("no_such_quantity", **r.example(d=3))
     with pytest.raises(theory.InvalidParameterError, match="no parameter"):
-        r.evaluate(next(iter(r.quantities)), bogus=1, **_valid(r))
+        r.evaluate(next(iter(r.quantities)), bogus=1, **r.example(d=3))
 
 
 @pytest.mark.parametrize("rid", IDS)
@@ -111,7 +107,7 @@ def test_wrong_vector_length(rid):
     vecs = [p.name for p in r.parameters.values() if p.kind == "vector"]
     if len(vecs) < 2:
         pytest.skip("one vector parameter: its length defines d")
-    values = {**_valid(r), vecs[1]: [1.0, 2.0]}
+    values = {**r.example(d=3), vecs[1]: [1.0, 2.0]}
     with pytest.raises(theory.InvalidParameterError, match="length"):
         r.evaluate(next(q for q in r.quantities if vecs[1] in r.needs(q)), **values)
 
@@ -124,7 +120,7 @@ def test_nan_never_passes_silently(rid):
             with pytest.raises(theory.InvalidParameterError):
                 r.evaluate(next(q for q in r.quantities if p.name in r.needs(q)) if any(
                     p.name in r.needs(q) for q in r.quantities) else next(iter(r.quantities)),
-                    **{**_valid(r), p.name: float("nan")})
+                    **{**r.example(d=3), p.name: float("nan")})
 
 
 @given(data=st.data())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-import numerics as nm
-import theory
+from theorycheck import numerics as nm
+from theorycheck import theory
 
 
 def _cov(lam, seed=0):

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import theory
+from theorycheck import theory
 
 LAM5 = [4.0, 2.0, 1.0, 0.5, 0.25]  # dossier icl_linear.md §2.3 (d = 5, N = 20)
 
 
-def test_theory_imports_without_torch():
-    code = "import sys, theory; theory.get('zhang2024.lsa_limit'); assert 'torch' not in sys.modules"
+def test_theory_imports_without_torch_or_scipy():
+    code = ("import sys; from theorycheck import theory; theory.get('zhang2024.lsa_limit'); "
+            "assert 'torch' not in sys.modules, 'torch'; assert 'scipy' not in sys.modules, 'scipy'")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -176,3 +177,49 @@ def test_repr_and_latex():
     assert r._repr_latex_().startswith("$")
     assert "Piecewise" not in r.latex("best_rank")
     assert r.reference.bibtex("shi2024").startswith("@article{shi2024,")
+
+
+def test_constraints_imply_the_symbol_assumptions():
+    C = theory.constraints
+    Choice, Integer, PositiveVector, Real, implied_assumptions = (
+        C.Choice, C.Integer, C.PositiveVector, C.Real, C.implied_assumptions)
+
+    assert implied_assumptions((Integer(1),)) == {"integer": True, "positive": True}
+    assert implied_assumptions((Integer(0, "n_match"),)) == {"integer": True, "nonnegative": True}
+    assert implied_assumptions((Integer(3), Integer("k+2"))) == {"integer": True, "positive": True}
+    assert implied_assumptions((Real(0.0, lo_open=True),)) == {"positive": True}
+    assert implied_assumptions((Real(0.0),)) == {"nonnegative": True}
+    assert implied_assumptions((Real(None),)) == {"real": True}
+    assert implied_assumptions((Real("-mu_norm", "mu_norm"),)) == {"real": True}
+    assert implied_assumptions((PositiveVector(),)) == {"positive": True}
+    assert implied_assumptions((Choice(("a", "b")),)) == {}
+    N = theory.get("zhang2024.lsa_limit").parameters["N"]
+    assert N.symbol_assumptions == {"integer": True, "positive": True}
+
+
+def test_bounds_can_name_another_parameter():
+    Integer, Real = theory.constraints.Integer, theory.constraints.Real
+
+    c = Real("-mu_norm", "mu_norm", why="|c| <= ||mu||")
+    assert c.describe() == "a real number in [-mu_norm, mu_norm] (|c| <= ||mu||)"
+    assert c.check(0.5, {"mu_norm": 1.0}) is None and c.check(-1.5, {"mu_norm": 1.0}) == "it is below -mu_norm"
+    assert c.check(5.0, {}) is None  # mu_norm not given: the bound is not enforced
+    assert Real(0.0, 1.0, hi_open=True).check(1.0, {}) == "it equals 1, which is excluded"
+    n0 = Integer("k+2")
+    assert n0.describe() == "an integer >= k + 2" and n0.refs() == ("k",)
+    assert n0.check(7, {"k": 5}) is None and n0.check(6, {"k": 5}) == "it is below k + 2"
+    assert n0.check(np.array([4, 6]), {"k": np.array([2, 5])}) is not None  # vectorised
+    assert n0.check(sp.Symbol("n", integer=True), {"k": 5}) is None  # undecided: passes
+    with pytest.raises(theory.InvalidParameterError, match="bound"):
+        Integer("2k")
+    with pytest.raises(theory.InvalidParameterError) as e:
+        theory.get("xu2024.multitask_finetuning").evaluate("probe_risk", k=5, n0=6, coverage=0.5, sigma2=0.1)
+    assert e.value.parameter == "n0" and "Got 6 with k=5: it is below k + 2" in str(e.value)
+
+
+def test_a_bound_parameter_is_checked_before_what_it_bounds():
+    r = theory.get("tissue2024.lr_annealing_law")
+    with pytest.raises(theory.InvalidParameterError) as e:
+        r.evaluate("S1", schedule="linear", s=3, T=0, eta_max=0.1)  # s > T too, but T is what is wrong
+    assert e.value.parameter == "T"
+    assert r.example()["s"] <= r.example()["T"]

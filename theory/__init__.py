@@ -1,20 +1,17 @@
 """theorycheck.theory: closed-form results from ML-theory papers, held as SymPy.
 
-    >>> import theory
+    >>> from theorycheck import theory
     >>> r = theory.get("zhang2024.lsa_limit")
     >>> float(r.evaluate("risk", N=20, lam=[2, 1, 0.5]))  # doctest: +ELLIPSIS
-    0.2...
+    0.568...
 
 Pure SymPy/NumPy: this package never imports torch.
 """
 
 from __future__ import annotations
 
-from . import (_advani2020, _ahn2023_pgd, _ba2022_one_step, _cao2022_benign, _cao2025_bn_mle, _collins2024_multitask,
-               _demir2025_mlp_icl, _he2025_spectral, _li2024_one_nn, _lu2025_finite_d, _lu2025_icl, _papyan2020_nc,
-               _preconditioner_risk, _shi2022_emergence, _shi2023_gradient, _shi2024_lowrank, _tao2025_adagrad_pp,
-               _tirer2023_nc, _tissue2024_annealing, _xu2024_finetuning, _zhang2024_lsa)
 from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
+from . import _constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
 from ._constraints import Constraint as Constraint
 from .._errors import InvalidParameterError as InvalidParameterError
 from .._errors import UnknownQuantityError as UnknownQuantityError
@@ -29,30 +26,30 @@ from ._result import Quantity as Quantity
 from ._result import Result as Result
 from ._result import claim as claim
 
-# Explicit registration, one line per paper module (no directory crawling).
-register(_zhang2024_lsa.RESULT)
-register(_ahn2023_pgd.RESULT)
-register(_shi2024_lowrank.RESULT)
-register(_preconditioner_risk.RESULT)
-register(_lu2025_icl.RESULT)
-register(_lu2025_finite_d.RESULT)
-register(_advani2020.RESULT)
-register(_collins2024_multitask.RESULT)
-register(_ba2022_one_step.RESULT)
-register(_demir2025_mlp_icl.RESULT)
-register(_shi2022_emergence.RESULT)
-register(_shi2023_gradient.RESULT)
-register(_xu2024_finetuning.RESULT)
-register(_tirer2023_nc.RESULT)
-register(_papyan2020_nc.RESULT)
-register(_tissue2024_annealing.RESULT)
-register(_li2024_one_nn.RESULT)
-register(_tao2025_adagrad_pp.RESULT)
-register(_cao2025_bn_mle.RESULT)
-register(_he2025_spectral.RESULT)
-register(_cao2022_benign.RESULT)
+
+def _discover() -> None:
+    """Register every result a paper module of this package defines (module-level RESULT, or RESULTS).
+
+    Found, not listed (like benchopt's solvers/ and scikit-learn's all_estimators): adding a paper is adding its
+    module. Modules are imported in sorted order, so the registry's order is stable; a duplicate id raises.
+    """
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        found = getattr(mod, "RESULTS", None) or ([mod.RESULT] if hasattr(mod, "RESULT") else [])
+        for result in found:
+            register(result)
+
+
+_discover()
 
 __all__ = [
     "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result",
-    "UnknownQuantityError", "UnknownResultError", "all_results", "claim", "get", "register", "search",
+    "UnknownQuantityError", "UnknownResultError", "activations", "all_results", "claim", "constraints", "get",
+    "register", "search",
 ]
+
+# Ba et al.'s tau* objective E[(sigma*(xi1) - E_xi2 sigma(kappa xi1 + xi2))^2] at one kappa (its check minimises it)
+from ._ba2022_one_step import _tau as ba2022_tau_objective  # noqa: E402,F401

@@ -19,11 +19,19 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy.special import erf as _erf
+
+from .._errors import invalid
 
 __all__ = ["ACTIVATIONS", "np_activation", "hermite_coefficients", "second_moment", "hermite_c", "c_star"]
 
 ACTIVATIONS = ("relu", "tanh", "erf", "sigmoid", "softplus", "gelu")
+
+
+def _erf(z):
+    from scipy.special import erf  # imported on use: `import theorycheck` stays free of SciPy
+
+    return erf(z)
+
 
 _NP = {
     "relu": lambda z: np.maximum(z, 0.0),
@@ -40,7 +48,12 @@ _W = _W / math.sqrt(2 * math.pi)
 
 
 def np_activation(name: str):
-    return _NP[name]
+    """The NumPy function of an activation named in ACTIVATIONS."""
+    try:
+        return _NP[name]
+    except (KeyError, TypeError):
+        raise invalid("theorycheck.theory.activations", "activation", "one of " + ", ".join(map(repr, ACTIVATIONS)),
+                      name) from None
 
 
 def _he_at_zero(n: int) -> float:
@@ -56,7 +69,7 @@ def hermite_coefficients(name: str, p: int) -> np.ndarray:
         c = [1 / math.sqrt(2 * math.pi), 0.5] + [_he_at_zero(i - 2) / (math.factorial(i) * math.sqrt(2 * math.pi))
                                                  for i in range(2, p + 1)]
         return np.asarray(c[: p + 1])
-    f = _NP[name](_Z)
+    f = np_activation(name)(_Z)
     basis = np.polynomial.hermite_e.hermevander(_Z, p)  # (nodes, p+1)
     fact = np.array([math.factorial(i) for i in range(p + 1)], float)
     return (_W * f) @ basis / fact
@@ -68,7 +81,7 @@ def second_moment(name: str) -> float:
         return 0.5
     if name == "erf":
         return 2 / math.pi * math.asin(2 / 3)
-    return float((_W * _NP[name](_Z) ** 2).sum())
+    return float((_W * np_activation(name)(_Z) ** 2).sum())
 
 
 def hermite_c(activation, i):

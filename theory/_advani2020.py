@@ -213,11 +213,23 @@ class _SnrConsistent(Constraint):
     def describe(self) -> str:
         return "equal to sigma_w2 / sigma_eps2 when both are given"
 
+    def refs(self):
+        return ("sigma_w2", "sigma_eps2")
+
+    @staticmethod
+    def _ratio(env):
+        """sigma_w2 / sigma_eps2 (sigma_w2 defaults to 1), or None when sigma_eps2 is not a given number."""
+        try:
+            w2, e2 = float(env.get("sigma_w2", 1.0)), float(env["sigma_eps2"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return w2 / e2 if e2 > 0 else float("inf")
+
     def check(self, value, env):
         if "sigma_eps2" not in env or "sigma_w2" not in env:
             return None
         try:
-            snr, w2, e2 = (np.asarray(env[k], float) for k in ("snr", "sigma_w2", "sigma_eps2"))
+            snr, w2, e2 = (np.asarray(v, float) for v in (value, env["sigma_w2"], env["sigma_eps2"]))
         except (TypeError, ValueError):
             return None
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -226,7 +238,18 @@ class _SnrConsistent(Constraint):
         return None if np.all(same) else "it differs from sigma_w2 / sigma_eps2"
 
     def invalid(self, env):
-        return []
+        ratio = self._ratio(env) if "sigma_w2" in env else None
+        return [] if ratio is None else [2.0 * ratio if np.isfinite(ratio) else 1.0]
+
+    def example(self, env):
+        ratio = self._ratio(env)
+        return 1.0 if ratio is None else ratio
+
+    def strategy(self, env, **narrow):
+        from hypothesis import strategies as st
+
+        ratio = self._ratio(env)
+        return st.floats(1e-3, 1e3) if ratio is None else st.just(ratio)
 
 
 def _eps_default(v):
@@ -253,25 +276,24 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("alpha", "scalar", (Real(0.0, lo_open=True),), "samples per parameter alpha = P/N", _A,
-                  latex="alpha", symbol_assumptions={"positive": True}),
+                  latex="alpha"),
         Parameter("sigma_w2", "scalar", (Real(0.0, lo_open=True),), "teacher weight variance", _A,
-                  latex="sigma_w^2", symbol_assumptions={"positive": True}, default=lambda v: 1.0, default_doc="1"),
+                  latex="sigma_w^2", default=lambda v: 1.0, default_doc="1"),
         Parameter("snr", "scalar", (Real(0.0, lo_open=True, allow_inf=True), _SnrConsistent()),
                   "signal-to-noise ratio sigma_w2 / sigma_eps2 (an alternative to giving sigma_eps2)", _A,
-                  latex="SNR", symbol_assumptions={"positive": True}, default=_snr_default,
+                  latex="SNR", default=_snr_default,
                   default_doc="sigma_w2 / sigma_eps2"),
         Parameter("sigma_eps2", "scalar", (Real(0.0),), "teacher label-noise variance", _A,
-                  latex="sigma_epsilon^2", symbol_assumptions={"nonnegative": True}, default=_eps_default,
+                  latex="sigma_epsilon^2", default=_eps_default,
                   default_doc="sigma_w2 / snr"),
         Parameter("sigma_w0_2", "scalar", (Real(0.0),), "variance of the student's initial weights", _A,
-                  latex="sigma^2_w0", symbol_assumptions={"nonnegative": True}, default=lambda v: 0.0,
+                  latex="sigma^2_w0", default=lambda v: 0.0,
                   default_doc="0"),
         Parameter("t", "scalar", (Real(0.0, allow_inf=True),), "training time (gradient flow, unit time constant; "
-                  "= eta * steps for gradient descent)", "gradient flow dw/dt = X^T (y - X w)",
-                  symbol_assumptions={"nonnegative": True}),
+                  "= eta * steps for gradient descent)", "gradient flow dw/dt = X^T (y - X w)"),
         Parameter("eta", "scalar", (StableStep(),), "gradient-descent step (0 = gradient flow)",
                   "full-batch gradient descent w <- w + eta X^T (y - X w), stable for eta < 2/(1+sqrt(alpha))^2",
-                  latex="eta", symbol_assumptions={"nonnegative": True}, default=lambda v: 0.0, default_doc="0"),
+                  latex="eta", default=lambda v: 0.0, default_doc="0"),
     ],
     quantities=[
         Quantity("E_g", E_g_expr, "generalization error ||w(t) - w_bar||^2/N + sigma_eps2 at time t", "DERIVED",

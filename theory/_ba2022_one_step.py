@@ -27,7 +27,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import minimize_scalar
 
 from . import _activations as act
 from ._constraints import Choice, Real
@@ -87,6 +86,8 @@ def _tau(student, teacher, kappa):
 
 
 def tau_star_num(student, teacher):
+    from scipy.optimize import minimize_scalar  # imported on use: `import theorycheck` stays free of SciPy
+
     res = minimize_scalar(lambda k: _tau(student, teacher, k), bounds=(0.0, 30.0), method="bounded",
                           options={"xatol": 1e-10})
     return max(res.fun, 0.0)
@@ -129,14 +130,12 @@ RESULT = Result(
                   default=lambda v: "tanh", default_doc="'tanh'"),
         Parameter("teacher", "choice", (Choice(act.ACTIVATIONS),), "teacher link sigma*", _ACT, latex=r"\sigma_*",
                   default=lambda v: "erf", default_doc="'erf'"),
-        Parameter("psi1", "scalar", (Real(0.0, lo_open=True),), "samples per dimension n/d", _A1, latex=r"\psi_1",
-                  symbol_assumptions={"positive": True}),
-        Parameter("psi2", "scalar", (Real(0.0, lo_open=True),), "width per dimension N/d", _A1, latex=r"\psi_2",
-                  symbol_assumptions={"positive": True}),
+        Parameter("psi1", "scalar", (Real(0.0, lo_open=True),), "samples per dimension n/d", _A1, latex=r"\psi_1"),
+        Parameter("psi2", "scalar", (Real(0.0, lo_open=True),), "width per dimension N/d", _A1, latex=r"\psi_2"),
         Parameter("sigma_eps", "scalar", (Real(0.0),), "label-noise standard deviation", _A1, latex=r"\sigma_\epsilon",
-                  symbol_assumptions={"nonnegative": True}, default=lambda v: 0.0, default_doc="0"),
+                  default=lambda v: 0.0, default_doc="0"),
         Parameter("eta", "scalar", (Real(0.0),), "first-layer step (W1 = W0 + eta sqrt(N) G0)", "Section 2 update",
-                  latex=r"\eta", symbol_assumptions={"nonnegative": True}),
+                  latex=r"\eta"),
     ],
     quantities=[
         Quantity("mu0", lambda s: act.gaussian_mean(_s), "mu0 = E[sigma(z)] of the student", "VERBATIM",

@@ -32,16 +32,12 @@ RESULT = Result(
     title="Benign vs harmful overfitting of two-layer CNNs: the n SNR^q phase transition",
     reference=REFERENCE,
     parameters=[
-        Parameter("mu_norm", "scalar", (Real(0.0, lo_open=True),), "signal strength ||mu||", _D, latex=r"\|\mu\|",
-                  symbol_assumptions={"positive": True}),
+        Parameter("mu_norm", "scalar", (Real(0.0, lo_open=True),), "signal strength ||mu||", _D, latex=r"\|\mu\|"),
         Parameter("sigma_p", "scalar", (Real(0.0, lo_open=True),), "noise standard deviation", _D,
-                  latex=r"\sigma_p", symbol_assumptions={"positive": True}),
-        Parameter("d_patch", "scalar", (Integer(2),), "patch dimension d", _D, latex="d", symbol_assumptions={"integer": True,
-                                                                                         "positive": True}),
-        Parameter("n", "scalar", (Integer(1),), "training samples", _D, symbol_assumptions={"integer": True,
-                                                                                          "positive": True}),
-        Parameter("q", "scalar", (Real(2.0, lo_open=True),), "activation exponent", _D,
-                  symbol_assumptions={"positive": True}),
+                  latex=r"\sigma_p"),
+        Parameter("d_patch", "scalar", (Integer(2),), "patch dimension d", _D, latex="d"),
+        Parameter("n", "scalar", (Integer(1),), "training samples", _D),
+        Parameter("q", "scalar", (Real(2.0, lo_open=True),), "activation exponent", _D),
     ],
     quantities=[
         Quantity("snr", lambda s: s.mu_norm / (s.sigma_p * s.d_patch ** 0.5), "signal-to-noise ratio ||mu||/(sigma_p "

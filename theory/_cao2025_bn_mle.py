@@ -15,10 +15,9 @@ context of independent sequences and samples with them; training finds such tran
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
-from ._constraints import Constraint, Integer
+from ._constraints import Integer
 from ._reference import Reference
 from ._result import Parameter, Quantity, Result, claim
 
@@ -32,22 +31,6 @@ REFERENCE = Reference(
 )
 
 
-class _AtMostMatches(Constraint):
-    def describe(self):
-        return "an integer in [0, n_match] (rows matching the parents and the value)"
-
-    def check(self, value, env):
-        if "n_match" not in env:
-            return None
-        try:
-            return None if np.all(np.asarray(value, float) <= np.asarray(env["n_match"], float)) else "it exceeds n_match"
-        except (TypeError, ValueError):
-            return None
-
-    def invalid(self, env):
-        return [10 ** 9]
-
-
 _BN = "a context of n independent samples of a discrete Bayesian network with known parent sets"
 
 RESULT = Result(
@@ -56,9 +39,9 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("n_match", "scalar", (Integer(1),), "context rows whose parents equal the query's", _BN,
-                  latex="n_{\\pi}", symbol_assumptions={"integer": True, "positive": True}),
-        Parameter("n_joint", "scalar", (Integer(0), _AtMostMatches()), "of those, rows with x_j = v", _BN,
-                  latex="n_{v,\\pi}", symbol_assumptions={"integer": True, "nonnegative": True}),
+                  latex="n_{\\pi}"),
+        Parameter("n_joint", "scalar", (Integer(0, "n_match", why="rows matching the parents and the value"),),
+                  "of those, rows with x_j = v", _BN, latex="n_{v,\\pi}"),
     ],
     quantities=[
         Quantity("mle", lambda s: s.n_joint / s.n_match, "count MLE p_hat(x_j = v | parents = pi)", "DERIVED",

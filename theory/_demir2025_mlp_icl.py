@@ -69,13 +69,11 @@ RESULT = Result(
     parameters=[
         Parameter("activation", "choice", (Choice(act.ACTIVATIONS),), "activation of the MLP head", _A48,
                   latex=r"\sigma"),
-        Parameter("i", "scalar", (Integer(0),), "Hermite index", _A48, symbol_assumptions={"integer": True,
-                                                                                        "nonnegative": True}),
-        Parameter("p", "scalar", (Integer(0),), "degree of the polynomial surrogate", _T412,
-                  symbol_assumptions={"integer": True, "nonnegative": True}),
-        Parameter("x", "scalar", (Real(None),), "pre-activation value", _A48, symbol_assumptions={"real": True}),
+        Parameter("i", "scalar", (Integer(0),), "Hermite index", _A48),
+        Parameter("p", "scalar", (Integer(0),), "degree of the polynomial surrogate", _T412),
+        Parameter("x", "scalar", (Real(None),), "pre-activation value", _A48),
         Parameter("g", "scalar", (Real(None),), "the surrogate's independent N(0,1) draw", _T412,
-                  symbol_assumptions={"real": True}, default=lambda v: 0.0, default_doc="0 (its mean)"),
+                  default=lambda v: 0.0, default_doc="0 (its mean)"),
     ],
     quantities=[
         Quantity("hermite_c", _c_expr, "Hermite coefficient c_i = E[sigma(z) He_i(z)]/i!, z ~ N(0,1) (probabilists')",

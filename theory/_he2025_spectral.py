@@ -32,8 +32,7 @@ RESULT = Result(
     id="he2025.spectral_transformers",
     title="Spectral methods by transformers: power-method rate and two-Gaussian Bayes error as references",
     reference=REFERENCE,
-    parameters=[Parameter("r", "scalar", (Real(0.0, lo_open=True),), "separation ||mu||", _G, latex=r"\|\mu\|",
-                          symbol_assumptions={"positive": True})],
+    parameters=[Parameter("r", "scalar", (Real(0.0, lo_open=True),), "separation ||mu||", _G, latex=r"\|\mu\|")],
     quantities=[
         Quantity("top_eigenvalue", lambda s: 1 + s.r ** 2, "top eigenvalue of E[x x^T]", "DERIVED"),
         Quantity("power_contraction", lambda s: 1 / (1 + s.r ** 2), "per-step contraction of tan(angle to the top "

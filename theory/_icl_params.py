@@ -20,37 +20,35 @@ __all__ = ["N", "M", "lam", "lam_test", "sigma2", "r", "A_matrix", "T_derived"]
 
 def N(assumption: str) -> Parameter:
     return Parameter("N", "scalar", (Integer(1),), "training context length (examples per prompt)",
-                     assumption, symbol_assumptions={"integer": True, "positive": True})
+                     assumption)
 
 
 def M(assumption: str) -> Parameter:
     return Parameter("M", "scalar", (Integer(1),), "test context length", assumption,
-                     symbol_assumptions={"integer": True, "positive": True},
                      default=lambda v: v["N"], default_doc="N")
 
 
 def lam(assumption: str, descending: bool = False) -> Parameter:
     cons = (PositiveVector(),) + ((NonIncreasing(),) if descending else ())
     return Parameter("lam", "vector", cons, "eigenvalues of the input covariance Lambda", assumption,
-                     latex="lambda", symbol_assumptions={"positive": True})
+                     latex="lambda")
 
 
 def lam_test(assumption: str) -> Parameter:
     return Parameter("lam_test", "vector", (PositiveVector(),),
                      "eigenvalues of the test covariance Lambda' (same eigenbasis as Lambda)", assumption,
-                     latex="lambda'", symbol_assumptions={"positive": True},
+                     latex="lambda'",
                      default=lambda v: v["lam"], default_doc="lam (no shift)")
 
 
 def sigma2(assumption: str) -> Parameter:
     return Parameter("sigma2", "scalar", (Real(0.0),), "label-noise variance in the test context", assumption,
-                     latex="sigma^2", symbol_assumptions={"nonnegative": True},
+                     latex="sigma^2",
                      default=lambda v: 0, default_doc="0 (clean labels)")
 
 
 def r(assumption: str) -> Parameter:
-    return Parameter("r", "scalar", (Integer(1, "d"),), "rank bound on W^KQ (model size)", assumption,
-                     symbol_assumptions={"integer": True, "positive": True})
+    return Parameter("r", "scalar", (Integer(1, "d"),), "rank bound on W^KQ (model size)", assumption)
 
 
 def A_matrix(assumption: str) -> Parameter:

@@ -50,6 +50,16 @@ class _Vector(Constraint):
         return ("a vector of N inner products in [-1, 1] (unit vectors)" if self.kind == "cos"
                 else "a vector of N labels, each +1 or -1")
 
+    def assumptions(self):
+        return {"real": True}  # labels are integers too; the symbols y_j stay plain reals
+
+    def strategy(self, env, **narrow):
+        from hypothesis import strategies as st
+
+        d = env.get("d", 3)
+        entry = st.floats(-1.0, 1.0) if self.kind == "cos" else st.sampled_from([-1.0, 1.0])
+        return st.lists(entry, min_size=d, max_size=d)
+
     def dimension(self, value):
         try:
             arr = np.asarray(value, dtype=float)
@@ -84,7 +94,7 @@ class _Vector(Constraint):
 
     def example(self, env):
         d = env.get("d", 3)
-        return [0.9 - 0.3 * k for k in range(d)] if self.kind == "cos" else [(-1.0) ** k for k in range(d)]
+        return [round(0.9 - 0.3 * k, 12) for k in range(d)] if self.kind == "cos" else [(-1.0) ** k for k in range(d)]
 
 
 def _pred(s):
@@ -113,13 +123,11 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("xi1", "scalar", (Real(0.0),), "inverse temperature on the inputs' inner products", _M,
-                  latex=r"\xi_1", symbol_assumptions={"nonnegative": True}),
-        Parameter("xi2", "scalar", (Real(None),), "weight of the query's own (zero-label) slot", _M, latex=r"\xi_2",
-                  symbol_assumptions={"real": True}),
+                  latex=r"\xi_1"),
+        Parameter("xi2", "scalar", (Real(None),), "weight of the query's own (zero-label) slot", _M, latex=r"\xi_2"),
         Parameter("a", "vector", (_Vector("cos"),), "inner products <x_j, x_query> of the N context points with the "
-                  "query (unit sphere)", "inputs uniform on the sphere S^{d-1}", symbol_assumptions={"real": True}),
-        Parameter("y", "vector", (_Vector("label"),), "context labels +-1", "labels uniform on {-1, +1}",
-                  symbol_assumptions={"real": True}),
+                  "query (unit sphere)", "inputs uniform on the sphere S^{d-1}"),
+        Parameter("y", "vector", (_Vector("label"),), "context labels +-1", "labels uniform on {-1, +1}"),
     ],
     quantities=[
         Quantity("prediction", _pred, "the attention's prediction yhat on the two-parameter family", "DERIVED",

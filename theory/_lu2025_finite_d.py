@@ -97,9 +97,9 @@ _ASSUME = "Lu et al. setting: x ~ N(0, I/d), contexts of l labelled examples, y 
 _GAMMA = Parameter("Gamma", "matrix", (Matrix("d", "d+1"),), "reduced attention matrix [Gamma_1 | gamma], d x (d+1)",
                    "y_hat = <Gamma, H_Z> (reduced linear-attention model)")
 _ELL = Parameter("ell", "scalar", (Integer(1),), "context length l (labelled examples per context)", _ASSUME,
-                 latex="ell", symbol_assumptions={"integer": True, "positive": True})
+                 latex="ell")
 _RHO = Parameter("rho", "scalar", (Real(0.0),), "label-noise variance", _ASSUME, latex="rho",
-                 symbol_assumptions={"nonnegative": True}, default=lambda v: 0, default_doc="0")
+                 default=lambda v: 0, default_doc="0")
 _TASKS = Parameter("tasks", "matrix", (Matrix(None, "d"), RowNorms()), "the k pretraining tasks as rows (k x d)",
                    "pretraining tasks rescaled to norm sqrt(d) (authors' code)")
 

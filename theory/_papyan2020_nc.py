@@ -35,8 +35,7 @@ RESULT = Result(
     id="papyan2020.neural_collapse",
     title="Neural collapse: simplex ETF geometry and the NC1-NC4 metrics in the terminal phase of training",
     reference=REFERENCE,
-    parameters=[Parameter("C", "scalar", (Integer(2),), "number of classes", _C,
-                          symbol_assumptions={"integer": True, "positive": True})],
+    parameters=[Parameter("C", "scalar", (Integer(2),), "number of classes", _C)],
     quantities=[
         Quantity("etf_cosine", lambda s: -1 / (s.C - 1), "pairwise cosine of the simplex ETF's vectors", "SECONDARY"),
         Quantity("etf_rank", lambda s: s.C - 1, "rank of the simplex ETF M* (C vectors in a (C-1)-dim subspace)",

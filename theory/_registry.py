@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from .._errors import UnknownResultError
+from .._errors import InvalidParameterError, UnknownResultError
 from ._result import Result
 
 _REGISTRY: dict[str, Result] = {}
 
 
 def register(result: Result) -> Result:
+    """Add a result to the registry; its id must be new (ids name results in checks, reports and caches)."""
     if result.id in _REGISTRY:
-        raise ValueError(f"duplicate result id {result.id!r}")
+        raise InvalidParameterError(
+            f"Cannot register {result.id!r}: duplicate result id, already registered for {_REGISTRY[result.id].title!r}. "
+            "Result ids are unique; give the new result its own id (author year.name).",
+            parameter="id", result=result.id)
     _REGISTRY[result.id] = result
     return result
 

@@ -19,14 +19,14 @@ arrays whose last axis has length d.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
-from ._constraints import Constraint, PositiveVector, SquareMatrix
-from .._errors import InvalidParameterError, UnknownQuantityError
+from .._errors import InvalidParameterError, TheorycheckError, UnknownQuantityError
+from ._constraints import Constraint, PositiveVector, implied_assumptions
 from ._reference import Reference
 
 __all__ = ["Parameter", "Quantity", "Result", "STATUSES", "claim"]
@@ -44,12 +44,41 @@ class Parameter:
     description: str
     assumption: str  # the paper's assumption the constraints come from
     latex: str | None = None
-    symbol_assumptions: dict = field(default_factory=dict)
+    # SymPy assumptions of the parameter's symbol. None (the rule): what the constraints imply, e.g.
+    # Integer(1) -> {"integer": True, "positive": True}. Give a dict only to narrow it where no constraint can
+    # say so, with a comment.
+    symbol_assumptions: dict | None = None
     default: Callable[[dict], Any] | None = None  # value from the other parameters, e.g. M = N
     default_doc: str = ""
 
+    def __post_init__(self):
+        if self.symbol_assumptions is None:
+            object.__setattr__(self, "symbol_assumptions", implied_assumptions(self.constraints))
+
     def describe(self) -> str:
         return " and ".join(c.describe() for c in self.constraints)
+
+    def refs(self, extra: tuple[Constraint, ...] = ()) -> tuple[str, ...]:
+        """The other parameters its constraints read (bounds such as "k+2", the rank of a gap, ...)."""
+        out = []
+        for c in self.constraints + tuple(extra):
+            out += [n for n in c.refs() if n != self.name and n not in out]
+        return tuple(out)
+
+    def example(self, env: dict, extra: tuple[Constraint, ...] = ()):
+        """A value every constraint accepts in `env` (the other parameters): the first constraint's example
+        that all of them accept, trying each constraint's in turn. `extra`: quantity-level constraints."""
+        cons = self.constraints + tuple(extra)
+        tried = []
+        for c in cons:
+            value = c.example(env)
+            if all(k.check(value, {**env, self.name: value}) is None for k in cons):
+                return value
+            tried.append(value)
+        raise TheorycheckError(
+            f"No example of the {self.name!r} parameter meets all its constraints ({self.describe()}) with "
+            f"{ {k: v for k, v in env.items() if k != self.name} }: tried {tried}. Give one of the constraints an "
+            "example() that meets the others.", parameter=self.name)
 
 
 @dataclass(frozen=True)
@@ -74,7 +103,8 @@ class Quantity:
 def claim(name: str, direction: int, description: str, status: str, where: str = "") -> Quantity:
     """A stated trend without a closed form: its direction (+1 up, -1 down, 0 none) is the prediction."""
     if direction not in (-1, 0, 1):
-        raise ValueError("a claim's direction is -1, 0 or +1")
+        raise InvalidParameterError(f"The 'direction' of claim {name!r} must be -1, 0 or +1. Got {direction!r}.",
+                                    parameter="direction", result=name)
     return Quantity(name, lambda s: sp.Integer(direction), description, status, kind="sign", where=where,
                     numeric=lambda: float(direction), args=())
 
@@ -98,12 +128,12 @@ class _Vec:
 
 
 class _Mat:
-    def __init__(self, name: str, latex: str, d, concrete: bool):
+    def __init__(self, name: str, latex: str, d, concrete: bool, assumptions: dict):
         self.concrete = concrete
         if concrete:
-            self._syms = [[sp.Symbol(f"{name}_{a + 1}_{b + 1}", real=True) for b in range(d)] for a in range(d)]
+            self._syms = [[sp.Symbol(f"{name}_{a + 1}_{b + 1}", **assumptions) for b in range(d)] for a in range(d)]
         else:
-            self._base = sp.IndexedBase(latex, real=True)
+            self._base = sp.IndexedBase(latex, **assumptions)
 
     def __getitem__(self, ij):
         i, j = ij
@@ -144,7 +174,7 @@ class SymbolContext:
             elif p.kind == "vector":
                 value = _Vec(name, latex, self.d, self.concrete, p.symbol_assumptions)
             else:
-                value = _Mat(name, latex, self.d, self.concrete)
+                value = _Mat(name, latex, self.d, self.concrete, p.symbol_assumptions)
         cache[name] = value
         return value
 
@@ -196,8 +226,32 @@ class Result:
         self.keywords = keywords
         self.dimensional = dimensional  # False: a d -> infinity limit, no dimension parameter
         self._needs_cache: dict[str, tuple[str, ...]] = {}
-        if len(self.parameters) != len(parameters) or len(self.quantities) != len(quantities):
-            raise ValueError(f"{id}: duplicate parameter or quantity name")
+        for kind, items in (("parameter", parameters), ("quantity", quantities)):
+            names = [x.name for x in items]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise InvalidParameterError(f"Result {id} declares the {kind} name(s) {', '.join(map(repr, dup))} "
+                                            "more than once; names must be unique.", parameter=kind, result=id)
+        # Quantity-level constraints, by parameter, and the order in which parameters are checked and built:
+        # a parameter after those its constraints refer to (s after T in s <= T), else as declared.
+        self._extra: dict[str, tuple[Constraint, ...]] = {}
+        for q in self.quantities.values():
+            for name, c in q.constraints:
+                self._extra[name] = self._extra.get(name, ()) + (c,)
+        self._order = self._dependency_order()
+
+    def _dependency_order(self) -> tuple[str, ...]:
+        refs = {n: [r for r in p.refs(self._extra.get(n, ())) if r in self.parameters]
+                for n, p in self.parameters.items()}
+        order: list[str] = []
+        while len(order) < len(refs):
+            ready = next((n for n in refs if n not in order and all(r in order for r in refs[n])), None)
+            if ready is None:
+                cycle = [n for n in refs if n not in order]
+                raise InvalidParameterError(f"Result {self.id}: the constraints of {', '.join(cycle)} refer to each "
+                                            "other in a cycle.", parameter=cycle[0], result=self.id)
+            order.append(ready)
+        return tuple(order)
 
     # ------------------------------------------------------------------ lookup
     def parameter(self, name: str) -> Parameter:
@@ -276,7 +330,9 @@ class Result:
 
     # ------------------------------------------------------------- validation
     def _error(self, name: str, constraint_text: str, value, reason: str, assumption: str, env: dict):
-        where = f" with d={env['d']}" if "d" in env and name != "d" else ""
+        """`env`: d and the other parameters the constraint refers to, shown after the value."""
+        shown_env = [f"{k}={_short(v)}" for k, v in env.items() if k != name]
+        where = " with " + ", ".join(shown_env) if shown_env else ""
         shown = np.asarray(value).tolist() if isinstance(value, np.ndarray) else value
         if isinstance(shown, (list, tuple)) and np.size(np.asarray(shown, dtype=object)) > 12:
             shown = f"<array of shape {np.shape(np.asarray(shown, dtype=object))}>"
@@ -342,19 +398,34 @@ class Result:
                 except KeyError:
                     pass
         extra = dict(self.quantity(quantity).constraints) if quantity else {}
-        for name, value in values.items():
-            if name == "d":
+        check_env = {**env, **_numeric_env(values)}
+        for name in self._order:  # a parameter after those its bounds name: their own errors come first
+            if name not in values:
                 continue
-            p = self.parameters[name]
+            value, p = values[name], self.parameters[name]
             for c in p.constraints + ((extra[name],) if name in extra else ()):
                 if getattr(c, "needs_d", False) and d is None:
                     continue
-                reason = c.check(value, {**env, **_numeric_env(values)})
+                reason = c.check(value, check_env)
                 if reason is not None:
-                    raise self._error(name, c.describe(), value, reason, p.assumption, env)
+                    given = {r: values[r] for r in c.refs() if r in values and r != name}
+                    raise self._error(name, c.describe(), value, reason, p.assumption, {**env, **given})
         if d is not None:
             values["d"] = d
         return values
+
+    def example(self, d: int = 3) -> dict:
+        """A valid value of every parameter (those with a default too), built from the constraints; d is the
+        dimension of vectors and matrices.
+
+        Each value meets its parameter's constraints and the quantity-level ones, given the values before it
+        (a parameter comes after those its bounds name), so `evaluate(q, **result.example())` works for every q.
+        """
+        env: dict = {"d": int(d)}
+        out = {}
+        for name in self._order:
+            out[name] = env[name] = self.parameters[name].example(env, self._extra.get(name, ()))
+        return out
 
     # -------------------------------------------------------------- evaluation
     def evaluate(self, quantity: str, **values):
@@ -479,6 +550,11 @@ class Result:
             lhs = rf"\mathrm{{{name}}}" + ("_i" if q.kind == "vector" else "")
             rows.append(rf"{lhs} &= {self.latex(name)}")
         return r"$\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}$"
+
+
+def _short(value) -> str:
+    text = repr(np.asarray(value).tolist() if isinstance(value, (np.ndarray, np.generic)) else value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _symbolic(value) -> bool:

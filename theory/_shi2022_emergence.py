@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
-from scipy.special import gammaln
 
 from ._constraints import Constraint, Integer, Real
 from ._reference import Reference
@@ -38,8 +37,13 @@ REFERENCE = Reference(
 
 
 class _Odd(Constraint):
+    """An odd integer (the parity labels of the DERIVED distribution)."""
+
     def describe(self):
         return "odd (parity labels on the DERIVED distribution satisfy A0 only for odd k)"
+
+    def assumptions(self):
+        return {"integer": True}  # odd=True holds too, but would change the symbol k in every expression
 
     def check(self, value, env):
         try:
@@ -51,29 +55,21 @@ class _Odd(Constraint):
     def invalid(self, env):
         return [4]
 
+    def example(self, env):
+        return 1
+
+    def strategy(self, env, lo=1, hi=99):
+        from hypothesis import strategies as st
+
+        return st.integers(lo // 2, (hi - 1) // 2).map(lambda j: 2 * j + 1)  # the odd k in [lo, hi]
+
 
 def _sq_num(D, k):
+    from scipy.special import gammaln  # imported on use: `import theorycheck` stays free of SciPy
+
     D, k = np.asarray(D, float), np.asarray(k, float)
     logc = gammaln(D + 1) - gammaln(k + 1) - gammaln(D - k + 1)
     return 0.5 * np.exp(logc / 3)
-
-
-class _AtMost(Constraint):
-    """k <= D."""
-
-    def describe(self):
-        return "at most D (A is a subset of the D patterns)"
-
-    def check(self, value, env):
-        if "D" not in env:
-            return None
-        try:
-            return None if np.all(np.asarray(value, float) <= np.asarray(env["D"], float)) else "it exceeds D"
-        except (TypeError, ValueError):
-            return None
-
-    def invalid(self, env):
-        return []
 
 
 _DATA = "eq. (1): orthonormal dictionary M, class-relevant set A of size k among D patterns, background Pr = p_o"
@@ -84,15 +80,12 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("p_o", "scalar", (Real(0.0, 0.5, lo_open=True),), "probability of a background pattern", "(A2): p_o <= 1/2",
-                  latex="p_o", symbol_assumptions={"positive": True}),
-        Parameter("N", "scalar", (Integer(1),), "number of fixed features", "Theorem 2: Psi maps into [-1,1]^N",
-                  symbol_assumptions={"integer": True, "positive": True}),
-        Parameter("B", "scalar", (Real(0.0, lo_open=True),), "norm bound of the linear head", "Theorem 2: ||w|| <= B",
-                  symbol_assumptions={"positive": True}),
-        Parameter("k", "scalar", (Integer(1), _Odd(), _AtMost()), "size of the class-relevant set A", _DATA,
-                  symbol_assumptions={"integer": True, "positive": True}),
-        Parameter("D", "scalar", (Integer(1),), "number of patterns", _DATA,
-                  symbol_assumptions={"integer": True, "positive": True}),
+                  latex="p_o"),
+        Parameter("N", "scalar", (Integer(1),), "number of fixed features", "Theorem 2: Psi maps into [-1,1]^N"),
+        Parameter("B", "scalar", (Real(0.0, lo_open=True),), "norm bound of the linear head", "Theorem 2: ||w|| <= B"),
+        Parameter("k", "scalar", (Integer(1, "D", why="A is a subset of the D patterns"), _Odd()),
+                  "size of the class-relevant set A", _DATA),
+        Parameter("D", "scalar", (Integer(1),), "number of patterns", _DATA),
     ],
     quantities=[
         Quantity("fixed_feature_bound", lambda s: s.p_o * (1 - sp.sqrt(2 * s.N) * s.B / 2 ** s.k),

@@ -39,12 +39,10 @@ RESULT = Result(
     title="AdaGrad++ / Adam++: step size from the distance travelled, O(1/sqrt T) on convex problems",
     reference=REFERENCE,
     parameters=[
-        Parameter("eps", "scalar", (Real(0.0, lo_open=True),), "initial step size eta_{-1}", _ALG, latex=r"\epsilon",
-                  symbol_assumptions={"positive": True}),
+        Parameter("eps", "scalar", (Real(0.0, lo_open=True),), "initial step size eta_{-1}", _ALG, latex=r"\epsilon"),
         Parameter("dist", "scalar", (Real(0.0),), "largest distance max_{i<=t} ||x_i - x_0|| travelled so far", _ALG,
-                  latex=r"\max_{i\le t}\|x_i - x_0\|", symbol_assumptions={"nonnegative": True}),
-        Parameter("p", "scalar", (Integer(1),), "number of optimised coordinates (the paper's d)", _ALG,
-                  symbol_assumptions={"integer": True, "positive": True}),
+                  latex=r"\max_{i\le t}\|x_i - x_0\|"),
+        Parameter("p", "scalar", (Integer(1),), "number of optimised coordinates (the paper's d)", _ALG),
     ],
     quantities=[
         Quantity("step_size", lambda s: sp.Max(s.eps, s.dist / sp.sqrt(s.p)), "eta_t = max(eps, max_{i<=t} "

@@ -43,6 +43,12 @@ class _Features(Constraint):
     def describe(self):
         return "a real d x (K*n) matrix with finite entries (one column per sample, classes in blocks of n)"
 
+    def assumptions(self):
+        return {"real": True}
+
+    def refs(self):
+        return ("K", "n")
+
     def check(self, value, env):
         try:
             arr = np.asarray(value, dtype=float)
@@ -63,6 +69,19 @@ class _Features(Constraint):
         K, n = int(env.get("K", 2)), int(env.get("n", 1))
         return (0.5 * np.random.default_rng(0).standard_normal((max(K, 3), K * n))).tolist()
 
+    def strategy(self, env, scale=1.0, max_rows=None):
+        """d in [K, max_rows] rows (d >= K) by K*n columns of Gaussian entries of standard deviation `scale`
+        (drawn from a seed: K*n columns are too many entries for Hypothesis to draw one by one)."""
+        from hypothesis import strategies as st
+
+        K, n = int(env.get("K", 2)), int(env.get("n", 1))
+
+        def build(shape_seed):
+            rows, seed = shape_seed
+            return (scale * np.random.default_rng(seed).standard_normal((rows, K * n))).tolist()
+
+        return st.tuples(st.integers(K, max_rows or K + 2), st.integers(0, 2 ** 32 - 1)).map(build)
+
 
 class _Subcritical(Constraint):
     """lam_H lam_W < 1 (Thm 4.2 perturbs a non-zero collapsed minimiser)."""
@@ -70,13 +89,32 @@ class _Subcritical(Constraint):
     def describe(self):
         return "such that lam_H * lam_W < 1 (a non-zero collapsed minimiser exists)"
 
+    def refs(self):
+        return ("lam_W", "lam_H")
+
     def check(self, value, env):
         if "lam_W" not in env or "lam_H" not in env:
             return None
         return None if np.all(np.asarray(env["lam_W"]) * np.asarray(env["lam_H"]) < 1) else "lam_H * lam_W >= 1"
 
+    def _cap(self, env) -> float:
+        """lam_H must stay below 1 / lam_W (1 when lam_W is not a given number)."""
+        try:
+            return 1.0 / float(env["lam_W"])
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return 1.0
+
     def invalid(self, env):
-        return [1e3]
+        return [2.0 * self._cap(env)]
+
+    def example(self, env):
+        return 0.5 * self._cap(env)
+
+    def strategy(self, env, **narrow):
+        """Positive lam_H below 1 / lam_W."""
+        from hypothesis import strategies as st
+
+        return st.floats(0.0, self._cap(env), exclude_min=True, exclude_max=True)
 
 
 def _c(s):
@@ -111,15 +149,13 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("lam_W", "scalar", (Real(0.0, lo_open=True),), "weight decay of the last layer", _UFM,
-                  latex=r"\lambda_W", symbol_assumptions={"positive": True}),
+                  latex=r"\lambda_W"),
         Parameter("lam_H", "scalar", (Real(0.0, lo_open=True),), "weight decay of the features", _UFM,
-                  latex=r"\lambda_H", symbol_assumptions={"positive": True}),
-        Parameter("K", "scalar", (Integer(2),), "number of classes", _UFM, symbol_assumptions={"integer": True,
-                                                                                              "positive": True}),
-        Parameter("n", "scalar", (Integer(1),), "samples per class", _UFM, symbol_assumptions={"integer": True,
-                                                                                             "positive": True}),
+                  latex=r"\lambda_H"),
+        Parameter("K", "scalar", (Integer(2),), "number of classes", _UFM),
+        Parameter("n", "scalar", (Integer(1),), "samples per class", _UFM),
         Parameter("beta", "scalar", (Real(0.0, lo_open=True),), "strength of the pull towards H0", _PERT,
-                  latex=r"\beta", symbol_assumptions={"positive": True}),
+                  latex=r"\beta"),
         Parameter("H", "matrix", (_Features(),), "features, d x Kn, classes in blocks of n columns", _UFM),
     ],
     quantities=[

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ._constraints import Choice, Constraint, Integer, Real
+from .._errors import InvalidParameterError
+from ._constraints import Choice, Integer, Real
 from ._reference import Reference
 from ._result import Parameter, Quantity, Result
 
@@ -38,49 +39,6 @@ REFERENCE = Reference(
 )
 
 SCHEDULES = ("constant", "linear", "cosine", "step", "wsd")
-
-
-class _Below(Constraint):
-    """A real number in [lo, hi) (open at hi)."""
-
-    def __init__(self, lo, hi, why):
-        self.lo, self.hi, self.why = lo, hi, why
-
-    def describe(self):
-        return f"a real number in [{self.lo}, {self.hi}) ({self.why})"
-
-    def check(self, value, env):
-        if isinstance(value, sp.Basic) and not value.is_number:
-            return None
-        arr = np.asarray(value, dtype=float)
-        if not np.all(np.isfinite(arr)):
-            return "it is not finite"
-        return None if np.all((arr >= self.lo) & (arr < self.hi)) else "it is out of range"
-
-    def invalid(self, env):
-        return [self.hi, self.lo - 1.0, float("nan")]
-
-
-class _AtMost(Constraint):
-    """value <= another parameter (s <= T, eta_min <= eta_max)."""
-
-    def __init__(self, other, what):
-        self.other, self.what = other, what
-
-    def describe(self):
-        return f"at most {self.other} ({self.what})"
-
-    def check(self, value, env):
-        if self.other not in env or (isinstance(value, sp.Basic) and not value.is_number):
-            return None
-        try:
-            ok = np.all(np.asarray(value, float) <= np.asarray(env[self.other], float))
-        except (TypeError, ValueError):
-            return None
-        return None if ok else f"it exceeds {self.other}"
-
-    def invalid(self, env):
-        return [1e9]
 
 
 def _geometric_sum(lam, s):
@@ -120,7 +78,9 @@ def closed_forms(schedule: str, sym=None):
         u = s - T0
         S1u, S2u = _linear(eta, D, T - T0, lam, u)
         return sp.Piecewise((eta * s, s <= T0), (eta * T0 + S1u, True)), sp.Piecewise((0, s <= T0), (S2u, True))
-    raise ValueError(f"unknown schedule {schedule!r}")
+    raise InvalidParameterError(f"The 'schedule' parameter of tissue2024.lr_annealing_law must be one of "
+                                f"{', '.join(map(repr, SCHEDULES))}. Got {schedule!r}.",
+                                parameter="schedule", result="tissue2024.lr_annealing_law")
 
 
 _LAW = "the annealing scaling law (fixed data, model size, warm-up, eta_max and batch size)"
@@ -161,9 +121,8 @@ def _loss(s):
     return s.L0 + s.A * _by_schedule(s, 0) ** (-s.alpha) - s.C * _by_schedule(s, 1)
 
 
-def _p(name, cons, desc, assumption, latex=None, default=None, doc=""):
-    return Parameter(name, "scalar", cons, desc, assumption, latex=latex, symbol_assumptions={"positive": True},
-                     default=default, default_doc=doc)
+def _p(name, cons, desc, assumption, latex=None, default=None, doc="", **kw):
+    return Parameter(name, "scalar", cons, desc, assumption, latex=latex, default=default, default_doc=doc, **kw)
 
 
 RESULT = Result(
@@ -178,15 +137,18 @@ RESULT = Result(
         _p("area1", (Real(0.0, lo_open=True),), "forward area S1 (for the law at given areas)", _LAW, latex="S_1"),
         _p("area2", (Real(0.0),), "annealing area S2 (for the law at given areas)", _LAW, latex="S_2"),
         Parameter("schedule", "choice", (Choice(SCHEDULES),), "learning-rate schedule", _SCHED),
-        _p("s", (Integer(1), _AtMost("T", "a step of the schedule")), "training step", _SCHED),
+        # s keeps a plain positive symbol (not the integer its constraint implies): the closed forms interpolate
+        # S1(s), S2(s) between steps, and integer=True would let SymPy rewrite exp(-i pi/T)**s in the cosine S2.
+        _p("s", (Integer(1, "T", why="a step of the schedule"),), "training step", _SCHED,
+           symbol_assumptions={"positive": True}),
         _p("T", (Integer(1),), "schedule length (total steps)", _SCHED),
         _p("eta_max", (Real(0.0, lo_open=True),), "peak (initial) learning rate", _SCHED, latex=r"\eta_{\max}"),
-        _p("eta_min", (Real(0.0), _AtMost("eta_max", "the final rate of a decaying schedule")), "final learning rate",
+        _p("eta_min", (Real(0.0, "eta_max", why="the final rate of a decaying schedule"),), "final learning rate",
            _SCHED, latex=r"\eta_{\min}", default=lambda v: 0.0, doc="0"),
-        _p("lam", (_Below(0.0, 1.0, "the momentum decay of S2; the unrolled form divides by 1 - lam"),),
+        _p("lam", (Real(0.0, 1.0, hi_open=True, why="the momentum decay of S2; the unrolled form divides by 1 - lam"),),
            "momentum decay of the annealing area", _LAW, latex=r"\lambda", default=lambda v: 0.999, doc="0.999"),
-        _p("gamma", (_Below(1e-12, 1.0, "the step schedule's decay factor"),), "step decay factor (schedule 'step')",
-           _SCHED, latex=r"\gamma", default=lambda v: 0.5, doc="0.5"),
+        _p("gamma", (Real(1e-12, 1.0, hi_open=True, why="the step schedule's decay factor"),),
+           "step decay factor (schedule 'step')", _SCHED, latex=r"\gamma", default=lambda v: 0.5, doc="0.5"),
         _p("P", (Integer(1),), "step period (schedule 'step')", _SCHED,
            default=lambda v: max(1, int(v["T"]) // 4) if "T" in v and np.ndim(v["T"]) == 0 and not isinstance(
                v["T"], sp.Basic) else 1, doc="T // 4"),

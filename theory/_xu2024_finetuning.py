@@ -25,10 +25,7 @@ falls as diversity grows.
 
 from __future__ import annotations
 
-import numpy as np
-import sympy as sp
-
-from ._constraints import Constraint, Integer, Real
+from ._constraints import Integer, Real
 from ._reference import Reference
 from ._result import Parameter, Quantity, Result, claim
 
@@ -42,30 +39,13 @@ REFERENCE = Reference(
 )
 
 
-class _EnoughSamples(Constraint):
-    """n0 >= k + 2 (the OLS probe's expected risk is finite only then)."""
-
-    def describe(self):
-        return "an integer >= k + 2 (least squares on k features has finite expected risk only for n0 > k + 1)"
-
-    def check(self, value, env):
-        if "k" not in env:
-            return None
-        try:
-            n0, k = np.asarray(value, float), np.asarray(env["k"], float)
-        except (TypeError, ValueError):
-            return None
-        return None if np.all(n0 >= k + 2) else "it is below k + 2"
-
-    def invalid(self, env):
-        return [1]
-
-
 def _risk(s):
     b2 = (1 - s.coverage) * s.theta2
     return b2 + (s.sigma2 + b2) * s.k / (s.n0 - s.k - 1)
 
 
+# Integer(3) is the bound without k (k >= 1), and gives n0's symbol its positivity.
+_ENOUGH_SAMPLES = Integer("k+2", why="least squares on k features has finite expected risk only for n0 > k + 1")
 _L = "linear tasks y = <theta, B*^T x> + eps on Gaussian inputs (DERIVED instance)"
 
 RESULT = Result(
@@ -74,16 +54,12 @@ RESULT = Result(
     reference=REFERENCE,
     parameters=[
         Parameter("theta2", "scalar", (Real(0.0, lo_open=True),), "target signal ||theta_0||^2", _L,
-                  latex=r"\|\theta_0\|^2", symbol_assumptions={"positive": True}, default=lambda v: 1.0,
-                  default_doc="1"),
+                  latex=r"\|\theta_0\|^2", default=lambda v: 1.0, default_doc="1"),
         Parameter("coverage", "scalar", (Real(0.0, 1.0),), "fraction of the target signal inside the representation "
-                  "(consistency, for a finetuned one)", _L, symbol_assumptions={"nonnegative": True}),
-        Parameter("sigma2", "scalar", (Real(0.0),), "target label-noise variance", _L, latex=r"\sigma^2",
-                  symbol_assumptions={"nonnegative": True}),
-        Parameter("k", "scalar", (Integer(1),), "dimension of the representation probed", _L,
-                  symbol_assumptions={"integer": True, "positive": True}),
-        Parameter("n0", "scalar", (Integer(3), _EnoughSamples()), "few-shot target samples", _L, latex="n_0",
-                  symbol_assumptions={"integer": True, "positive": True}),
+                  "(consistency, for a finetuned one)", _L),
+        Parameter("sigma2", "scalar", (Real(0.0),), "target label-noise variance", _L, latex=r"\sigma^2"),
+        Parameter("k", "scalar", (Integer(1),), "dimension of the representation probed", _L),
+        Parameter("n0", "scalar", (Integer(3), _ENOUGH_SAMPLES), "few-shot target samples", _L, latex="n_0"),
     ],
     quantities=[
         Quantity("probe_risk", _risk, "expected excess risk of the least-squares target probe on a k-dimensional "

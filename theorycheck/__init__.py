@@ -3,7 +3,7 @@
     >>> import theorycheck as tc
     >>> r = tc.get("zhang2024.lsa_limit")
     >>> float(r.evaluate("risk", N=20, lam=[2, 1, 0.5]))  # doctest: +ELLIPSIS
-    0.2...
+    0.568...
     >>> [c.id for c in tc.checks_for(["zhang2024.lsa_limit"])][:1]   # doctest: +SKIP
     ['zhang2024.lsa_limit/isotropic_risk']
 

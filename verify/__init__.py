@@ -16,6 +16,7 @@ from ._check import Perturbation as Perturbation
 from ._check import Profile as Profile
 from ._check import check as check
 from ._experiment import Sizes as Sizes
+from ._experiment import devices_used as devices_used
 from ._experiment import experiment as experiment
 from ._experiment import run_cache as run_cache
 from ._experiment import scaled as scaled
@@ -25,5 +26,5 @@ from ._runner import run_check as run_check
 from .rules import Comparison as Comparison
 
 __all__ = ["PROFILES", "VERDICTS", "Check", "Comparison", "Context", "Perturbation", "Profile", "Sizes", "Verdict",
-           "all_checks", "check", "checks_for", "experiment", "get_check", "rules", "run_cache", "run_check", "scaled",
+           "all_checks", "check", "checks_for", "devices_used", "experiment", "get_check", "rules", "run_cache", "run_check", "scaled",
            "sizes_for"]

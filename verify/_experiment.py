@@ -98,8 +98,8 @@ def _canon(x):
         return ("f", x.hex()) if x == x else ("f", "nan")
     if isinstance(x, np.generic):
         return _canon(x.item())
-    if isinstance(x, np.ndarray):
-        return ("nd", x.shape, tuple(_canon(v) for v in x.ravel().tolist()))
+    if isinstance(x, np.ndarray):  # the same key as the nested list of its values
+        return _canon(x.tolist())
     if isinstance(x, (list, tuple)):
         return tuple(_canon(v) for v in x)
     if isinstance(x, dict):

@@ -280,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     except TheorycheckError as e:
         print(f"theorycheck: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `theorycheck list | head -1`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
