@@ -14,9 +14,7 @@ import time
 
 import torch
 
-from numerics import TrainConfig, fit
-from numerics import _two_layer as N
-from numerics._device import resolve_device
+from theorycheck import numerics as nm
 
 
 def _setup(E, T, d, r, m, seed, device):
@@ -30,27 +28,31 @@ def _setup(E, T, d, r, m, seed, device):
 
 def run(E, T, rounds, device, d=50, r=3, m=200, n=200):
     M, V, W0 = _setup(E, T, d, r, m, 0, device)
-    cfg = TrainConfig(steps=rounds, batch=n, lr=1000.0, optimizer="sgd", schedule="constant", device=device)
-    norm = [lambda step, mdl, loss: N.normalize_rows(mdl.W.data)]
+    cfg = nm.TrainConfig.preset("gd", steps=rounds, batch=n, lr=1000.0, device=device)
+    norm = [lambda step, mdl, loss: nm.normalize_rows(mdl.W.data)]
 
     def batched():
-        model = N.MultitaskReLU(E, m, d, 0.02)
+        model = nm.MultitaskReLU(E, m, d, 0.02)
         model.W.data = W0.clone()
-        N.normalize_rows(model.W.data)
-        return fit(model, N.SignTasks(M, V, n, n), cfg, seed=1, callbacks=norm)
+        nm.normalize_rows(model.W.data)
+        return nm.fit(model, nm.SignTasks(M, V, n, n), cfg, seed=1, callbacks=norm)
 
     def looped():
         out = []
         for e in range(E):
-            model = N.MultitaskReLU(1, m, d, 0.02)
+            model = nm.MultitaskReLU(1, m, d, 0.02)
             model.W.data = W0[e:e + 1].clone()
-            N.normalize_rows(model.W.data)
-            out.append(fit(model, N.SignTasks(M[e:e + 1], V[e:e + 1], n, n), cfg, seed=1, callbacks=norm))
+            nm.normalize_rows(model.W.data)
+            out.append(nm.fit(model, nm.SignTasks(M[e:e + 1], V[e:e + 1], n, n), cfg, seed=1, callbacks=norm))
         return out
 
     batched()  # warm-up
-    t0 = time.perf_counter(); batched(); tb = time.perf_counter() - t0
-    t0 = time.perf_counter(); looped(); tl = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    batched()
+    tb = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    looped()
+    tl = time.perf_counter() - t0
     return tb, tl
 
 
@@ -61,7 +63,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--device", default="auto")
     a = ap.parse_args()
-    device = str(resolve_device(a.device))
+    device = str(nm.resolve_device(a.device))
     tb, tl = run(a.seeds, a.tasks, a.rounds, device)
     print(f"multitask ReLU (Collins protocol), {a.seeds} seeds x {a.tasks} tasks, {a.rounds} rounds, device {device}")
     print(f"  one ensemble: {tb:.2f} s   loop over seeds: {tl:.2f} s   speed-up (loop / ensemble): {tl / tb:.2f}x")

@@ -4,7 +4,7 @@ Every model is an ensemble: its parameters carry a leading member axis E (seeds,
 trains all members at once. One-step and few-step training are `fit` with `steps` = 1 or 2, SGD, constant rate:
 `fit` computes W <- W - lr * grad, so a paper's "W1 = W0 + eta * G" with G the negative gradient is lr = eta.
 
-* activations: torch versions of `theory._activations` (same names, checked equal by a test) plus the
+* activations: torch versions of `theorycheck.theory.activations` (same names, checked equal by a test) plus the
   truncated ReLU min(1, max(z, 0)) of Shi et al. and its Gaussian-smoothed version E_xi sigma(z + xi).
 * measurements: principal-angle sines between a row space and a subspace, out-of-span energy, batched ridge.
 """
