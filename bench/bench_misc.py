@@ -1,7 +1,7 @@
 """Benchmark: AdaGrad++ on a batched ensemble (per-member step sizes) against a loop over seeds.
 
 Runs the parameter-free optimiser of numerics/_optim_pp.py with `ensemble=True` on E independent members of the
-non-smooth stochastic problem of the check misc.tao.rate (||x||_1 with Gaussian gradient noise, p coordinates)
+non-smooth stochastic problem of the check tao2025.adagrad_pp/rate (||x||_1 with Gaussian gradient noise, p coordinates)
 through the shared `fit`, then E separate single-member fits, and prints the wall-clock ratio measured in this run.
 The per-member eta_t makes the two exactly equivalent (tests/test_misc.py); the ensemble saves per-step overhead.
 
@@ -15,23 +15,21 @@ import time
 
 import torch
 
-from numerics import TrainConfig, fit
-from numerics import _misc as M
-from numerics._device import resolve_device
+from theorycheck import numerics as nm
 
 
 def run(E, p, steps, device):
-    cfg = TrainConfig(steps=steps, batch=1, lr=1.0, optimizer="adagrad_pp", schedule="constant", dtype="float64",
-                      optimizer_options=(("eps", 1e-3),), log_every=steps, device=device)
+    cfg = nm.TrainConfig.preset("convex64", steps=steps, optimizer="adagrad_pp", optimizer_options=(("eps", 1e-3),),
+                                log_every=steps, device=device)
 
     def net(members, seed):
-        return M.SharpNoisyL1(seed).bind(M.Point(members, p, torch.ones(members, p, dtype=torch.float64)))
+        return nm.SharpNoisyL1(seed).bind(nm.Point(members, p, torch.ones(members, p, dtype=torch.float64)))
 
     t0 = time.perf_counter()
-    fit(net(E, 0), M.SharpNoisyL1(), cfg, seed=0)
+    nm.fit(net(E, 0), nm.SharpNoisyL1(), cfg, seed=0)
     t1 = time.perf_counter()
     for e in range(E):
-        fit(net(1, e), M.SharpNoisyL1(), cfg, seed=e)
+        nm.fit(net(1, e), nm.SharpNoisyL1(), cfg, seed=e)
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1
 
@@ -43,7 +41,7 @@ def main():
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--device", default="auto")
     a = ap.parse_args()
-    device = str(resolve_device(a.device))
+    device = str(nm.resolve_device(a.device))
     torch.set_num_threads(2)
     batched, looped = run(a.seeds, a.p, a.steps, device)
     print(f"AdaGrad++ ensemble: {a.seeds} members x {a.steps} steps, p = {a.p}, device {device}")

@@ -1,5 +1,5 @@
-"""The misc family: the new optimisers, the annealing areas, neural-collapse metrics, attention constructions,
-and bad input."""
+"""Training dynamics, collapse and transformers as algorithms: the new optimisers, the annealing areas, neural-collapse
+metrics, attention constructions, and bad input."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 import sympy as sp
 import torch
 
-import theory
-from numerics import _misc as M
-from numerics._fit import TrainConfig, fit
-from numerics._optim_pp import AdaGradPP, AdamPP
+import theorycheck as tc
+from theorycheck import numerics as nm
+from theorycheck import theory
+
+AdaGradPP, AdamPP = nm.AdaGradPP, nm.AdamPP
 
 
 # ----------------------------------------------------------------------------------------------- optimisers
@@ -82,11 +83,11 @@ def test_adam_pp_step_size_is_the_distance_rule_and_non_decreasing():
 
 
 def test_fit_accepts_the_new_optimisers_and_table_schedules():
-    with pytest.raises(ValueError, match="optimizer must be one of"):
-        TrainConfig(optimizer="lion")
-    with pytest.raises(ValueError, match="lr_table"):
-        TrainConfig(steps=10, schedule="table", lr_table=(1.0,) * 5)
-    cfg = TrainConfig(steps=4, schedule="table", lr=0.5, lr_table=(1.0, 0.5, 0.25, 0.0))
+    with pytest.raises(tc.InvalidParameterError, match="'optimizer' parameter of TrainConfig must be one of"):
+        nm.TrainConfig(optimizer="lion")
+    with pytest.raises(tc.InvalidParameterError, match="lr_table"):
+        nm.TrainConfig(steps=10, schedule="table", lr_table=(1.0,) * 5)
+    cfg = nm.TrainConfig(steps=4, schedule="table", lr=0.5, lr_table=(1.0, 0.5, 0.25, 0.0))
     assert [cfg.lr_at(s) for s in range(4)] == [0.5, 0.25, 0.125, 0.0]
 
 
@@ -94,12 +95,12 @@ def test_fit_accepts_the_new_optimisers_and_table_schedules():
 def test_s2_identities_and_limits():
     """lam = 0: S2(s) = eta_0 - eta_s; constant: S2 = 0; after annealing S2 keeps growing towards D/(1 - lam)."""
     r = theory.get("tissue2024.lr_annealing_law")
-    lrs = M.lr_table("cosine", 100, 1e-3, 1e-5)
-    S1, S2 = M.areas(lrs, 0.0)
+    lrs = nm.lr_table("cosine", 100, 1e-3, 1e-5)
+    S1, S2 = nm.areas(lrs, 0.0)
     np.testing.assert_allclose(S2, lrs[0] - lrs[1:], rtol=1e-12, atol=1e-18)
     assert float(r.evaluate("S2", schedule="constant", s=50, T=100, eta_max=1e-3)) == 0.0
     tail = np.concatenate([lrs, np.zeros(20000)])
-    _, S2t = M.areas(tail, 0.99)
+    _, S2t = nm.areas(tail, 0.99)
     assert abs(S2t[-1] - 1e-3 / (1 - 0.99)) < 1e-9
     s, T, eta, lam = sp.symbols("s T eta lam", positive=True)
     lin = r.evaluate("S2", schedule="linear", s=s, T=T, eta_max=eta, eta_min=0, lam=lam)
@@ -107,21 +108,22 @@ def test_s2_identities_and_limits():
 
 
 def test_law_fit_recovers_parameters_from_noise_free_curves():
-    from verify import _misc_experiments as X
+    from theorycheck.verify.checks.lr_schedules import LawCurveSizes, synthetic_curves
 
     law = lambda S1, S2, L0, A, al, C: L0 + A * S1 ** (-al) - C * S2
-    curves = X.synthetic_curves(("constant", "cosine"), 2000, 3e-4, (2.0, 0.5, 0.5, 0.4), 0.999, 0.0, 0)
-    th, _ = M.fit_annealing_law([c[:3] for c in curves.values()], law)
+    curves = synthetic_curves(("constant", "cosine"), 2000, 3e-4, (2.0, 0.5, 0.5, 0.4), 0.999,
+                              sizes=LawCurveSizes(noise=0.0), seed=0)
+    th, _ = nm.fit_annealing_law([c[:3] for c in curves.values()], law)
     np.testing.assert_allclose(th, [2.0, 0.5, 0.5, 0.4], rtol=1e-4)
 
 
 # ----------------------------------------------------------------------------------------------- collapse
 def test_nc_metrics_vanish_on_an_exact_collapse():
     C = 5
-    Mx = M.simplex_etf(C).T * 2.0  # class means = ETF rows
+    Mx = nm.simplex_etf(C).T * 2.0  # class means = ETF rows
     y = torch.arange(C).repeat_interleave(4)
     h = Mx[y]
-    m = M.nc_metrics(h, y, Mx.clone(), torch.zeros(C, dtype=torch.float64), C)
+    m = nm.nc_metrics(h, y, Mx.clone(), torch.zeros(C, dtype=torch.float64), C)
     assert m["NC1"] < 1e-20 and m["NC2"] < 1e-12 and m["NC3"] < 1e-20 and m["NC4"] == 0.0
     assert abs(m["cos_mean"] + 1 / (C - 1)) < 1e-12
 
@@ -135,7 +137,7 @@ def test_ufm_rho_and_w_star_closed_forms():
     Y = np.kron(np.eye(3), np.ones((1, 2)))
     grad = (W @ H - Y) @ H.T / 6 + 0.3 * W / 3  # d f / d W of Eq. 1 vanishes at W*(H)
     assert np.abs(grad).max() < 1e-12
-    with pytest.raises(theory.InvalidParameterError, match="'H'.*K\\*n"):
+    with pytest.raises(tc.InvalidParameterError, match="'H'.*K\\*n"):
         r.evaluate("W_star", H=np.ones((4, 7)), K=3, n=2, lam_W=0.3)
 
 
@@ -155,7 +157,34 @@ def test_count_attention_is_the_count_mle():
     q = torch.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
     match = (parents == q[:, None]).all(-1)
     mle = (match * child).sum(1) / match.sum(1)
-    np.testing.assert_allclose(M.count_attention(parents, child, q, 40.0).numpy(), mle.numpy(), atol=1e-12)
+    np.testing.assert_allclose(nm.count_attention(parents, child, q, 40.0).numpy(), mle.numpy(), atol=1e-12)
+
+
+def test_chain_network_is_seeded_by_its_generator_and_leaves_the_global_rng_alone():
+    before = torch.random.get_rng_state()
+    a = nm.chain_network(5, 4, 5.0, torch.Generator().manual_seed(3))
+    assert torch.equal(torch.random.get_rng_state(), before)
+    torch.manual_seed(123)  # a different global state changes nothing
+    b = nm.chain_network(5, 4, 5.0, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b) and a.shape == (5, 4, 2) and bool(((a > 0) & (a < 1)).all())
+
+
+def test_stack_over_instances_is_the_stack_applied_instance_by_instance():
+    g = torch.Generator().manual_seed(0)
+    stack = nm.LinearAttentionStack(2, 2, 4, 1.0, g)
+    X, y = nm.ClusteringInstances(16, 4, 1.0).sample(2, 3, g)  # (E=2, B=3, n, d)
+    folded = nm.StackOverInstances(stack)((X, y))
+    for b in range(3):
+        torch.testing.assert_close(folded[:, b], stack(X[:, b]), rtol=1e-12, atol=1e-12)
+
+
+def test_sizes_follow_the_profile():
+    from theorycheck.verify import PROFILES, sizes_for
+    from theorycheck.verify.checks.parameter_free_optimisers import RATE_T, RateSizes
+
+    ci, quick = sizes_for(RateSizes, PROFILES["ci"]), sizes_for(RateSizes, PROFILES["quick"])
+    assert ci.Ts == RATE_T[:-1] and quick.Ts == RATE_T  # ci stops at T = 5000
+    assert (ci.seeds, quick.seeds, sizes_for(RateSizes, PROFILES["thorough"]).seeds) == (4, 8, 32)
 
 
 # ----------------------------------------------------------------------------------------------- bad input
@@ -175,7 +204,7 @@ def test_count_attention_is_the_count_mle():
     ("tao2025.adagrad_pp", "step_size", {"eps": 0.0, "dist": 1.0, "p": 3}, "eps"),
 ])
 def test_bad_input_names_the_parameter_and_the_assumption(rid, q, values, name):
-    with pytest.raises(theory.InvalidParameterError) as e:
+    with pytest.raises(tc.InvalidParameterError) as e:
         theory.get(rid).evaluate(q, **values)
     assert e.value.parameter == name and "assumption of" in str(e.value)
 
@@ -191,14 +220,15 @@ def test_misc_results_have_latex_and_references():
 
 
 def test_finding_tirer_sigma_min_differs_at_one_sample_per_class():
-    """Thm 4.2's sigma_min(F_kk) = 1 - sqrt(lam_H/lam_W)/beta holds at n >= 2 (checked by misc.tirer.perturbation);
-    at n = 1 the diagonal blocks have no within-class direction and 1 - sigma_min is 0.56/beta, not 1/beta."""
-    from verify import _misc_experiments as X
+    """Thm 4.2's sigma_min(F_kk) = 1 - sqrt(lam_H/lam_W)/beta holds at n >= 2 (checked by
+    tirer2023.nc_perturbation/perturbation); at n = 1 the diagonal blocks have no within-class direction and
+    1 - sigma_min is 0.56/beta, not 1/beta."""
+    from theorycheck.verify.checks.unconstrained_features import UFMSizes, ufm_minimiser
 
     lam = 0.16983856639557676
-    W, H, grad, _ = X.ufm_minimiser(2, 1, 3, lam, lam, 1, 0)
-    assert grad < 1e-9
-    blocks, _ = M.perturbation_blocks(H[0], 2, 1, lam, lam, 500.0)
+    run = ufm_minimiser(2, 1, 3, lam, lam, sizes=UFMSizes(starts=1), seed=0)
+    assert run.grad < 1e-9 and run.regime is None
+    blocks, _ = nm.perturbation_blocks(run.H[0], 2, 1, lam, lam, 500.0)
     deficit = 1 - float(torch.linalg.svdvals(blocks[0][0])[-1])
     predicted = 1 - float(theory.get("tirer2023.nc_perturbation").evaluate("diag_sigma_min", lam_W=lam, lam_H=lam,
                                                                              beta=500.0))
