@@ -18,9 +18,11 @@ import numpy as np
 import torch
 from scipy.optimize import brentq
 
-import numerics as nm
-import theory
-from theory._lu2025_icl import M_num
+from theorycheck import numerics as nm
+from theorycheck import theory
+
+# the vectorised resolvent M_kappa(x) the solver uses, reached through its public quantity
+M_num = theory.get("lu2025.icl_asymptotics").quantity("M_kappa").numeric
 
 
 def bench_points(n: int) -> None:

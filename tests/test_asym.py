@@ -9,8 +9,9 @@ import pytest
 import sympy as sp
 import torch
 
-import numerics as nm
-import theory
+import theorycheck as tc
+from theorycheck import numerics as nm
+from theorycheck import theory
 
 LU = theory.get("lu2025.icl_asymptotics")
 FD = theory.get("lu2025.finite_d_error")
@@ -58,7 +59,8 @@ def test_ridge_solver_is_continuous_at_zero_and_at_the_threshold():
 
 
 def test_g_task_vanishes_above_the_transition():
-    """Above kappa = 1 the large-alpha, large-tau g_task goes to 0 (below it, asym.lu.task_diversity_transition)."""
+    """Above kappa = 1 the large-alpha, large-tau g_task goes to 0 (below it, the check
+    lu2025.icl_asymptotics/task_diversity_transition)."""
     for k in (1.5, 3.0):
         assert abs(float(LU.evaluate("g_task", alpha=1e6, kappa=k, tau=1e8, rho=0.01, lam=0))) < 1e-4
 
@@ -72,7 +74,7 @@ def test_g_task_vanishes_above_the_transition():
 ])
 def test_bad_input_names_the_parameter_and_the_assumption(bad, match):
     values = {"alpha": 2.0, "kappa": 1.0, "tau": 2.0, "rho": 0.1, "lam": 0.0, **bad}
-    with pytest.raises(theory.InvalidParameterError, match=match) as e:
+    with pytest.raises(tc.InvalidParameterError, match=match) as e:
         LU.evaluate("e_icl", **values)
     assert "assumption" in str(e.value) and "lu2025.icl_asymptotics" in str(e.value)
 
@@ -88,9 +90,9 @@ def test_tau_one_with_ridge_is_fine_and_symbolic_kappa_infinity_works():
 def test_finite_d_error_shape_errors_and_task_norms():
     G = np.zeros((4, 5))
     assert FD.evaluate("e_icl", Gamma=G, ell=8, rho=0.2) == pytest.approx(1.2)  # Gamma = 0: 1 + rho
-    with pytest.raises(theory.InvalidParameterError, match="'tasks'.*squared norm"):
+    with pytest.raises(tc.InvalidParameterError, match="'tasks'.*squared norm"):
         FD.evaluate("e_idg", Gamma=G, ell=8, rho=0.2, tasks=np.ones((3, 4)) * 2)
-    with pytest.raises(theory.InvalidParameterError, match="'Gamma'"):
+    with pytest.raises(tc.InvalidParameterError, match="'Gamma'"):
         FD.evaluate("e_icl", Gamma=np.zeros((4, 4)), ell=8, rho=0.2)
     assert FD.evaluate("n_peak", d=30) == 930
 
@@ -105,9 +107,9 @@ def test_advani_quadrature_matches_scipy_and_the_snr_convention():
     ref = quad(lambda l: rho(l) * ((1 + s0) * f(l) ** 2 + s2e * (1 - f(l)) ** 2 / l), lo, hi, limit=400, epsabs=1e-13)[0] + s2e
     assert AS.evaluate("E_g", alpha=a, sigma_eps2=s2e, sigma_w0_2=s0, t=t) == pytest.approx(ref, rel=1e-8)
     assert AS.evaluate("E_g", alpha=2, snr=5, t=1.0) == AS.evaluate("E_g", alpha=2, sigma_eps2=0.2, t=1.0)
-    with pytest.raises(theory.InvalidParameterError, match="'snr'"):
+    with pytest.raises(tc.InvalidParameterError, match="'snr'"):
         AS.evaluate("E_g", alpha=2, snr=3, sigma_eps2=0.2, t=1.0)
-    with pytest.raises(theory.InvalidParameterError, match="'eta'"):
+    with pytest.raises(tc.InvalidParameterError, match="'eta'"):
         AS.evaluate("E_g", alpha=4, snr=3, t=1.0, eta=0.3)  # 2/(1+2)^2 = 0.22
     assert AS.evaluate("E_g_inf", alpha=1.0, snr=5) == np.inf  # the alpha = 1 peak
     assert AS.evaluate("t_opt", alpha=2.0, snr=np.inf) == np.inf  # no noise: no overtraining
@@ -177,3 +179,74 @@ def test_gradient_flow_matches_explicit_gradient_descent():
     small = nm.teacher_data(1, 40, 10, sigma_w2=1.0, sigma_eps2=0.0, sigma_w0_2=1.0, seed=0)
     g_inf, t_inf = nm.gradient_flow_errors(small, [math.inf])
     assert float(t_inf) < 1e-20 and float(g_inf) > 0.5
+
+
+# ------------------------------------------------------------------------------------------------ checks
+FAMILY = ("lu2025.icl_asymptotics", "lu2025.finite_d_error", "advani2020.gd_learning_curves")
+
+
+def test_every_check_of_the_family_is_catalogued_under_its_result():
+    ids = {c.id for c in tc.checks_for(list(FAMILY))}
+    lu = ["ridgeless_closed_form", "trivial_limits", "tau_inf_limit", "unlimited_diversity", "task_diversity_transition",
+          "alpha_slope", "double_descent_pole", "lsa_optimum", "resolvent", "ridgeless_curve", "ridge_curve",
+          "task_diversity"]
+    advani = ["plateau_limit", "bayes_is_optimal_ridge", "t_opt_is_minimiser", "flow_curves", "plateaus", "gd_steps",
+              "overtraining_peak", "early_stopping"]
+    expected = ({f"lu2025.icl_asymptotics/{n}" for n in lu} | {f"advani2020.gd_learning_curves/{n}" for n in advani}
+                | {"lu2025.finite_d_error/monte_carlo", "lu2025.finite_d_error/peak_location"})
+    assert expected <= ids, expected - ids
+    heavy = {c.id: c for c in tc.checks_for(list(FAMILY)) if c.cost == "heavy"}
+    assert set(heavy) == {f"lu2025.icl_asymptotics/{n}" for n in ("ridgeless_curve", "ridge_curve", "task_diversity")}
+    assert all(c.resolution_target == 0.2 and "1/d" in c.target_reason for c in heavy.values())
+
+
+def test_lu_sizes_keep_the_quick_seeds_in_ci_and_widen_in_thorough():
+    from theorycheck.verify.checks.lu_asymptotics import LuExtrapolation, PeakSizes, ResolventSizes
+
+    ci, quick, thorough = (tc.PROFILES[n] for n in ("ci", "quick", "thorough"))
+    assert tc.verify.sizes_for(LuExtrapolation, ci) == tc.verify.sizes_for(LuExtrapolation, quick)
+    assert tc.verify.sizes_for(LuExtrapolation, quick).per_d[0] == (12, 1600)
+    assert tc.verify.sizes_for(LuExtrapolation, thorough).per_d[-1] == (64, 24)
+    assert [tc.verify.sizes_for(PeakSizes, p).seeds for p in (ci, quick, thorough)] == [24, 24, 96]
+    assert [tc.verify.sizes_for(ResolventSizes, p).seeds for p in (ci, quick, thorough)] == [6, 6, 24]
+
+
+def test_experiments_are_memoised_per_run():
+    from theorycheck.verify.checks.advani_saxe import flow_run
+    from theorycheck.verify.checks.lu_asymptotics import resolvent_traces
+
+    with tc.verify.run_cache():
+        a = flow_run(2.0, 5.0, 0.0, (1.0, math.inf), N=40, seeds=3, seed=1, device="cpu")
+        b = flow_run(2.0, 5.0, 0.0, [1.0, math.inf], N=40, seeds=3, seed=1, device="cpu")
+        c = flow_run(2.0, 5.0, 0.0, (1.0, math.inf), N=40, seeds=3, seed=2, device="cpu")
+    assert a is b and c is not a and a.E_g.shape == (3, 2)
+    assert resolvent_traces.cpu_only  # NumPy SVDs: declared, and recorded as run on the CPU
+
+
+def test_tolerances_do_not_move_with_the_prediction():
+    """Perturbing the prediction moves the gap, never the tolerance (flow curves, and a limit identity's measured
+    side)."""
+    for cid, target in (("advani2020.gd_learning_curves/flow_curves", ("advani2020.gd_learning_curves", "E_g")),
+                        ("advani2020.gd_learning_curves/plateau_limit", ("advani2020.gd_learning_curves", "E_g_inf"))):
+        check = tc.verify.get_check(cid)
+        cache: dict = {}
+        base = tc.run_check(check, profile="ci", seed=0, device="cpu", cache=cache).examples[0].comparison
+        bent = tc.run_check(check, profile="ci", seed=0, device="cpu", cache=cache, shrink=False,
+                            perturb=tc.Perturbation(*target, 1.05)).examples[0].comparison
+        assert base.diagnostics["components"]["tolerance"] == bent.diagnostics["components"]["tolerance"]
+        assert base.verdict == "pass" and bent.verdict == "fail"
+
+
+def test_diverged_gradient_descent_is_assumption_violated(monkeypatch):
+    from theorycheck.verify.checks import advani_saxe as A
+
+    def diverged(alpha, snr, sigma_w0_2, *, N, seeds, train, seed, device="cpu"):
+        nan = np.full(seeds, np.nan)
+        return A.GDRun(P=round(alpha * N), eta=0.1, marks=[10, 30], E_g={10: nan, 30: nan}, fit={"diverged": seeds},
+                       diverged=seeds)
+
+    monkeypatch.setattr(A, "gd_run", diverged)
+    v = tc.run_check(tc.verify.get_check("advani2020.gd_learning_curves/gd_steps"), profile="ci", seed=0,
+                     device="cpu", cache={}, shrink=False)
+    assert v.verdict == "assumption-violated"
+    assert all("diverged" in r.comparison.reason for r in v.examples)
