@@ -37,9 +37,9 @@ test: setup
 bench: setup
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_ensemble.py
-	$(PY) bench/bench_asym.py
-	$(PY) bench/bench_fl.py
-	$(PY) bench/bench_misc.py
+	$(PY) bench/bench_icl_asymptotics.py
+	$(PY) bench/bench_multitask.py
+	$(PY) bench/bench_parameter_free.py
 
 clean:
 	rm -rf report .pytest_cache .hypothesis

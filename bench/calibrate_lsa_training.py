@@ -16,9 +16,9 @@ import os
 
 import numpy as np
 import torch
+from theorycheck.verify.checks import linear_attention as X
 
 from theorycheck import rules, theory
-from theorycheck.verify.checks import linear_attention as X
 
 
 def main():

@@ -7,10 +7,10 @@ are imported on first use, sorted by name). Figures call experiments, never chec
 from __future__ import annotations
 
 import functools
-import importlib
 import pkgutil
 
-from .._errors import UsageError
+from .._errors import CatalogueError, UsageError
+from ..verify import load_module
 from ._figure import STYLE as STYLE
 from ._figure import Figure as Figure
 from ._figure import FigureContext as FigureContext
@@ -24,12 +24,12 @@ def _catalogue() -> tuple[Figure, ...]:
     for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if m.name in ("_figure",):
             continue
-        mod = importlib.import_module(f"{__name__}.{m.name}")
+        mod = load_module(f"{__name__}.{m.name}", "figure")
         found.extend(v for v in vars(mod).values() if isinstance(v, Figure))
     names = [f.name for f in found]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise RuntimeError(f"duplicate figure names: {dup}")
+        raise CatalogueError(f"duplicate figure names: {dup}")
     return tuple(found)
 
 

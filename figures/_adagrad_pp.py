@@ -15,7 +15,7 @@ STEPS = 600
 NAMES = {"adagrad_pp": "AdaGrad++", "adagrad": "AdaGrad", "adam_pp": "Adam++", "adam": "Adam"}
 
 
-@figure(name="misc_adagrad_pp", results=(TAO,))
+@figure(name="adagrad_pp_vs_tuned_rates", results=(TAO,))
 def adagrad_pp(ctx):
     """f(x_T) - f* against T for each optimiser and initial step size / learning rate."""
     fig, axes = ctx.new(1, 2, figsize=(9.0, 3.6), sharey=True)

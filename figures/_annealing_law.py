@@ -2,7 +2,7 @@
 
 Left: synthetic curves drawn from the law with N(0, 1e-3^2) noise (the experiment of the check
 tissue2024.lr_annealing_law/recovery); right: a small real run, SGD on power-law linear regression (population loss,
-mean over seeds). The fits and held-out errors are the figure's data (misc_annealing_law.json): a recorded comparison,
+mean over seeds). The fits and held-out errors are the figure's data (annealing_law.json): a recorded comparison,
 not a pass/fail check.
 """
 
@@ -50,7 +50,7 @@ def _panel(ax, curves, every, title):
     return th, cov, mae
 
 
-@figure(name="misc_annealing_law", results=(TISSUE,))
+@figure(name="annealing_law", results=(TISSUE,))
 def annealing_law(ctx):
     """Loss curves and the law fitted on constant + cosine, WSD predicted: synthetic (left) and a real run (right)."""
     fig, axes = ctx.new(1, 2, figsize=(9.0, 3.6))

@@ -16,7 +16,7 @@ NS = (10, 20, 40, 80)
 MUS = (5.0, 6.5, 8.0, 10.0)  # contains the check's six cells
 
 
-@figure(name="misc_benign_phase", results=(BENIGN,))
+@figure(name="benign_overfitting_phase", results=(BENIGN,))
 def benign_phase(ctx):
     """Test error over (n, ||mu||) with contours of n SNR^3 = 1, 2, 4."""
     sizes = ctx.sizes(BenignSizes)

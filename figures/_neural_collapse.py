@@ -14,7 +14,7 @@ from ._figure import figure
 COLOURS = {"NC1": "#0b6e99", "NC2": "#d1495b", "NC3": "#2e933c", "NC4": "#8d6a9f"}
 
 
-@figure(name="misc_collapse", results=(PAPYAN,))
+@figure(name="neural_collapse", results=(PAPYAN,))
 def collapse_metrics(ctx):
     """NC1-NC4 against the training step (median and interquartile range over seeds)."""
     sizes = ctx.sizes(CollapseSizes)

@@ -5,8 +5,8 @@ Never imports sympy or theory/. Every stochastic function takes a seed.
 
 from ._device import resolve_device as resolve_device
 from ._device import resolve_dtype as resolve_dtype
-from ._fit import FitResult as FitResult
 from ._fit import PRESETS as PRESETS
+from ._fit import FitResult as FitResult
 from ._fit import TrainConfig as TrainConfig
 from ._fit import fit as fit
 from ._icl_task import ICLRegression as ICLRegression

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from theorycheck.verify.checks.ridge_regression import extrapolate, ridge_excess_risk
 
 import theorycheck as tc
-from theorycheck.verify.checks.ridge_regression import extrapolate, ridge_excess_risk
 
 R = tc.get("hastie2022.ridge_risk")
 

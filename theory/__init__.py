@@ -10,12 +10,12 @@ Pure SymPy/NumPy: this package never imports torch.
 
 from __future__ import annotations
 
-from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
-from . import _constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
-from ._constraints import Constraint as Constraint
 from .._errors import InvalidParameterError as InvalidParameterError
 from .._errors import UnknownQuantityError as UnknownQuantityError
 from .._errors import UnknownResultError as UnknownResultError
+from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
+from . import _constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
+from ._constraints import Constraint as Constraint
 from ._reference import Reference as Reference
 from ._registry import all_results as all_results
 from ._registry import get as get

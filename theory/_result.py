@@ -284,7 +284,7 @@ class Result:
         """
         return self._expr(quantity, d)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - results live as long as the registry
     def _expr(self, quantity: str, d: int | None):
         q = self.quantity(quantity)
         s = SymbolContext(self, d)
@@ -493,7 +493,7 @@ class Result:
         # at d >= 3 with symbolic eigenvalues; call sympy.simplify / sympy.cancel on the result as needed.
         return expr.xreplace(subs)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - results live as long as the registry
     def _compiled(self, quantity: str, d: int):
         expr = self._expr(quantity, d)
         s = SymbolContext(self, d)

@@ -24,12 +24,14 @@ import importlib
 
 __version__ = "0.2.0"
 
+from . import theory as theory  # noqa: E402
+from . import verify as verify  # noqa: E402
+from ._errors import CatalogueError as CatalogueError  # noqa: E402
 from ._errors import InvalidParameterError as InvalidParameterError  # noqa: E402
 from ._errors import TheorycheckError as TheorycheckError  # noqa: E402
 from ._errors import UnknownQuantityError as UnknownQuantityError  # noqa: E402
 from ._errors import UnknownResultError as UnknownResultError  # noqa: E402
 from ._errors import UsageError as UsageError  # noqa: E402
-from . import theory as theory  # noqa: E402
 from .theory import Parameter as Parameter  # noqa: E402
 from .theory import Quantity as Quantity  # noqa: E402
 from .theory import Reference as Reference  # noqa: E402
@@ -39,7 +41,6 @@ from .theory import claim as claim  # noqa: E402
 from .theory import get as get  # noqa: E402
 from .theory import register as register  # noqa: E402
 from .theory import search as search  # noqa: E402
-from . import verify as verify  # noqa: E402
 from .verify import PROFILES as PROFILES  # noqa: E402
 from .verify import Check as Check  # noqa: E402
 from .verify import Comparison as Comparison  # noqa: E402
@@ -69,7 +70,7 @@ def __dir__():
 
 
 __all__ = [
-    "Check", "Comparison", "Context", "InvalidParameterError", "PROFILES", "Parameter", "Perturbation", "Quantity",
+    "CatalogueError", "Check", "Comparison", "Context", "InvalidParameterError", "PROFILES", "Parameter", "Perturbation", "Quantity",
     "Reference", "Result", "Sizes", "TheorycheckError", "UnknownQuantityError", "UnknownResultError", "UsageError",
     "Verdict", "all_checks", "all_results", "check", "checks_for", "claim", "experiment", "get", "register", "rules",
     "run_check", "scaled", "search",

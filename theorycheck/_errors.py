@@ -4,7 +4,8 @@
     ├── InvalidParameterError (also a ValueError)   a value a result, a config or a model cannot accept
     │   ├── UnknownResultError                      theorycheck.get was given an id nobody registered
     │   └── UnknownQuantityError                    a result was asked for a quantity it does not define
-    └── UsageError                                  a command line or API call that cannot be carried out
+    ├── UsageError                                  a command line or API call that cannot be carried out
+    └── CatalogueError                              a check or figure module that cannot be loaded
 
 Every message names the parameter, the constraint it violates, the value received and, where one
 exists, the paper's assumption the constraint comes from:
@@ -18,7 +19,7 @@ exists, the paper's assumption the constraint comes from:
 from __future__ import annotations
 
 __all__ = ["TheorycheckError", "InvalidParameterError", "UnknownResultError", "UnknownQuantityError", "UsageError",
-           "invalid"]
+           "CatalogueError", "invalid"]
 
 
 class TheorycheckError(Exception):
@@ -44,6 +45,10 @@ class UnknownQuantityError(InvalidParameterError):
 
 class UsageError(TheorycheckError):
     """A request that cannot be carried out as stated: an unknown check, an empty selection, a bad option."""
+
+
+class CatalogueError(TheorycheckError):
+    """A module of checks or figures failed to import or declares something inconsistent (it is named)."""
 
 
 def _shown(value) -> str:

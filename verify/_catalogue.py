@@ -15,7 +15,7 @@ import pkgutil
 from types import ModuleType
 
 from .. import theory
-from .._errors import UsageError
+from .._errors import CatalogueError, UsageError
 from ._check import Check
 
 __all__ = ["all_checks", "checks_for", "get_check", "topic_modules"]
@@ -25,7 +25,16 @@ def topic_modules() -> list[ModuleType]:
     from . import checks as pkg
 
     names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
-    return [importlib.import_module(f"{pkg.__name__}.{n}") for n in names]
+    return [load_module(f"{pkg.__name__}.{n}", "check") for n in names]
+
+
+def load_module(name: str, what: str) -> ModuleType:
+    """Import a module of checks or figures; a failure is one clear error naming the module, not a traceback."""
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:
+        raise CatalogueError(f"the {what} module {name} cannot be imported: {type(exc).__name__}: {exc}",
+                             parameter=name) from exc
 
 
 def checks_in(module: ModuleType) -> list[Check]:
@@ -59,7 +68,7 @@ def _catalogue() -> tuple[Check, ...]:
     ids = [c.id for c in checks]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        raise RuntimeError(f"duplicate check ids in the catalogue: {dup}")
+        raise CatalogueError(f"duplicate check ids in the catalogue: {dup}")
     return tuple(checks)
 
 

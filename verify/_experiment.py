@@ -20,6 +20,9 @@ the profile; a dataclass may also name whole presets per profile in `by_profile`
         prompts: int = scaled(200_000, min=100_000)  # Monte Carlo prompts: SE ~ 0.2 % of the risk
 
     sizes = ctx.sizes(LSASizes)          # inside a check: the profile's sizes
+
+`by_profile` is a class attribute written without a type annotation (an annotated name would become a field).
+An experiment's result is shared by every caller with the same arguments in a run: treat it as read-only.
 """
 
 from __future__ import annotations

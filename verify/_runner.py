@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rules as _rules
-from ._check import Check, Context, Perturbation, profile as _profile
+from ._check import Check, Context, Perturbation
+from ._check import profile as _profile
 from ._experiment import devices_used, run_cache
 
 __all__ = ["ExampleRecord", "Verdict", "run_check"]

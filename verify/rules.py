@@ -129,14 +129,34 @@ def _why_not_finite(**named) -> str:
     return f"non-finite {', '.join(bad)}: a comparison that cannot be computed fails" if bad else ""
 
 
+def _finish(c: "Comparison", requires: Mapping[str, bool] | None, resolution) -> "Comparison":
+    """Apply stated conditions (any False fails the comparison) and a declared resolution."""
+    changes = {}
+    if requires:
+        changes["diagnostics"] = {**c.diagnostics, "requires": {k: bool(v) for k, v in requires.items()}}
+        failed = [k for k, ok in requires.items() if not ok]
+        if failed and not c.reason:
+            changes.update(score=math.inf, reason="stated condition failed: " + "; ".join(failed))
+    if resolution is not None:
+        changes["resolution"] = float(resolution)
+    return replace(c, **changes) if changes else c
+
+
 def float_part(measured, rel: float) -> float:
     """Float round-off allowance `rel` relative to the *measured* side (never the prediction being judged)."""
     return rel * float(np.linalg.norm(_array(measured).ravel()))
 
 
 def value(predicted, measured, *, parts: Mapping[str, float], sizes: Mapping | None = None,
-          diagnostics: Mapping | None = None) -> Comparison:
-    """One value (scalar or array) against another: gap = ||measured - predicted||, tolerance = sum(parts)."""
+          diagnostics: Mapping | None = None, requires: Mapping[str, bool] | None = None,
+          resolution: float | None = None) -> Comparison:
+    """One value (scalar or array) against another: gap = ||measured - predicted||, tolerance = sum(parts).
+
+    requires: stated conditions of the claim, each True or False (any False fails the comparison).
+    resolution: declare it where tolerance / |predicted| does not say what the check resolves (the compared number
+    is not the judged quantity, e.g. a minimiser judged through the function it minimises; or the prediction is
+    zero up to round-off: math.inf).
+    """
     p, m = _array(predicted), _array(measured)
     if p.shape != m.shape:
         raise ValueError(f"predicted has shape {p.shape} but measured has shape {m.shape}")
@@ -145,14 +165,16 @@ def value(predicted, measured, *, parts: Mapping[str, float], sizes: Mapping | N
     tol = float(sum(parts.values()))
     scale = float(np.linalg.norm(p.ravel()))
     score = _score(gap, tol)
-    return Comparison("value", _listed(p), _listed(m), gap, tol, parts, score,
-                      resolution=tol / scale if scale > 0 else math.inf,
-                      reason=_why_not_finite(gap=gap, tolerance=tol), sizes=dict(sizes or {}),
-                      diagnostics=dict(diagnostics or {}))
+    c = Comparison("value", _listed(p), _listed(m), gap, tol, parts, score,
+                   resolution=tol / scale if scale > 0 else math.inf,
+                   reason=_why_not_finite(gap=gap, tolerance=tol), sizes=dict(sizes or {}),
+                   diagnostics=dict(diagnostics or {}))
+    return _finish(c, requires, resolution)
 
 
 def componentwise(predicted, measured, *, parts: Mapping[str, Any], scale=None, sizes: Mapping | None = None,
-                  diagnostics: Mapping | None = None) -> Comparison:
+                  diagnostics: Mapping | None = None, requires: Mapping[str, bool] | None = None,
+                  resolution: float | None = None) -> Comparison:
     """Each component against its own tolerance (`parts` values are scalars or one value per component).
 
     The row reports the component with the largest score; resolution is the smallest uniform relative error of
@@ -170,7 +192,7 @@ def componentwise(predicted, measured, *, parts: Mapping[str, Any], scale=None, 
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = np.where(gaps == 0, 0.0, gaps / tol)
     bad = np.isnan(scores) | ~np.isfinite(tol) | ~np.isfinite(gaps)
-    i = int(np.argmax(np.where(bad, np.inf, scores))) if p.size else 0
+    i = int(np.argmax(np.where(bad, np.inf, scores)))
     score = math.nan if bool(bad.any()) else float(scores[i])
     sc = np.abs(p if scale is None else _array(scale).ravel())
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -178,11 +200,11 @@ def componentwise(predicted, measured, *, parts: Mapping[str, Any], scale=None, 
     diag = dict(diagnostics or {})
     diag["components"] = {"gap": gaps.tolist(), "tolerance": tol.tolist(), "score": scores.tolist(),
                           "relative_tolerance": rel.tolist()}
-    return Comparison("componentwise", _listed(_array(predicted)), _listed(_array(measured)), float(gaps[i]),
-                      float(tol[i]), {k: float(v[i]) for k, v in named.items()}, score,
-                      resolution=float(np.min(rel)) if p.size else math.inf,
-                      reason=_why_not_finite(gap=gaps[i], tolerance=tol[i]) if bad.any() else "",
-                      sizes=dict(sizes or {}), diagnostics=diag)
+    c = Comparison("componentwise", _listed(_array(predicted)), _listed(_array(measured)), float(gaps[i]),
+                   float(tol[i]), {k: float(v[i]) for k, v in named.items()}, score, resolution=float(np.min(rel)),
+                   reason=_why_not_finite(gap=gaps[i], tolerance=tol[i]) if bad.any() else "",
+                   sizes=dict(sizes or {}), diagnostics=diag)
+    return _finish(c, requires, resolution)
 
 
 def trend(claim, effect, se, *, z: float = Z, requires: Mapping[str, bool] | None = None,
@@ -210,19 +232,15 @@ def trend(claim, effect, se, *, z: float = Z, requires: Mapping[str, bool] | Non
         score = math.inf  # no effect, or an effect of the wrong sign: the direction is not demonstrated
     else:
         score = _score(gap, tol)
-    failed = [name for name, ok in (requires or {}).items() if not ok]
-    if requires:
-        diag["requires"] = {name: bool(ok) for name, ok in requires.items()}
-    if failed and not reason:
-        score = math.inf
-        reason = "threshold condition failed: " + "; ".join(failed)
     diag["t_statistic"] = e / se if _finite(e) and _finite(se) and se > 0 else None
-    return Comparison("trend", s, e, gap, tol, parts, score, resolution=None, reason=reason,
-                      sizes=dict(sizes or {}), diagnostics=diag)
+    c = Comparison("trend", s, e, gap, tol, parts, score, resolution=None, reason=reason, sizes=dict(sizes or {}),
+                   diagnostics=diag)
+    return _finish(c, requires, None)
 
 
 def bound(bound_value, measured, *, parts: Mapping[str, float], side: str = "upper", sizes: Mapping | None = None,
-          diagnostics: Mapping | None = None) -> Comparison:
+          diagnostics: Mapping | None = None, requires: Mapping[str, bool] | None = None,
+          resolution: float | None = None) -> Comparison:
     """A one-sided claim: measured <= bound (side="upper") or measured >= bound ("lower").
 
     gap = the excess beyond the bound (0 inside it), tolerance = sum(parts) (the statistical allowance).
@@ -236,10 +254,9 @@ def bound(bound_value, measured, *, parts: Mapping[str, float], side: str = "upp
     gap = max(excess, 0.0) if _finite(excess) else math.nan
     diag = dict(diagnostics or {})
     diag["rule"] = f"measured {'<=' if side == 'upper' else '>='} bound, within the tolerance"
-    return Comparison("bound", b, m, gap, tol, parts, _score(gap, tol),
-                      resolution=tol / abs(b) if b != 0 else math.inf,
-                      reason=_why_not_finite(gap=gap, tolerance=tol), sizes=dict(sizes or {}),
-                      diagnostics=diag)
+    c = Comparison("bound", b, m, gap, tol, parts, _score(gap, tol), resolution=tol / abs(b) if b != 0 else math.inf,
+                   reason=_why_not_finite(gap=gap, tolerance=tol), sizes=dict(sizes or {}), diagnostics=diag)
+    return _finish(c, requires, resolution)
 
 
 def assumption_violated(reason: str, *, sizes: Mapping | None = None, diagnostics: Mapping | None = None) -> Comparison:

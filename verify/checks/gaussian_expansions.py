@@ -59,7 +59,7 @@ def _against_quadrature(predicted, measured, rel=QUAD_TOL, **kw) -> rules.Compar
 
 def _nothing_relative(c: rules.Comparison, why: str) -> rules.Comparison:
     """A prediction that is 0 up to round-off is compared absolutely: no relative error of it can be resolved."""
-    return replace(c, resolution=math.inf, diagnostics={**c.diagnostics, "note": why})
+    return replace(c, resolution=math.inf, diagnostics={**c.diagnostics, "note": why})  # prediction 0: nothing relative
 
 
 # ------------------------------------------------------------------------------------------ Demir-Dogan

@@ -4,7 +4,7 @@ L(s) = L0 + A S1(s)^-alpha - C S2(s), with S1 the forward area (sum of learning 
 momentum-smoothed sum of learning-rate drops). Closed-form areas of the constant, linear, cosine, step and WSD
 schedules are checked against the recursions in float64; the law's fit (Huber on log L, L-BFGS-B from a grid of
 starts) against synthetic curves drawn from the law with Gaussian noise. A small real training run (SGD on power-law
-linear regression) is drawn by the figure misc_annealing_law: a recorded comparison, not a pass/fail check.
+linear regression) is drawn by the figure annealing_law: a recorded comparison, not a pass/fail check.
 """
 
 from __future__ import annotations

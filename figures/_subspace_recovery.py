@@ -16,7 +16,7 @@ TASKS = (1, 2, 3, 5, 10, 20, 50)
 COLOURS = ("#b2182b", "#ef8a62", "#2166ac")
 
 
-@figure(name="fl_subspace_recovery", results=("collins2024.multitask_relu",))
+@figure(name="multitask_subspace_recovery", results=("collins2024.multitask_relu",))
 def subspace_recovery(ctx):
     """Principal-angle sines between the trained first layer's row space and span(M), and its out-of-span energy,
     against the number of tasks T."""

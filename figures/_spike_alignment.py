@@ -16,7 +16,7 @@ from ._figure import figure
 PSI1, PSI2 = 4.0, 2.0
 
 
-@figure(name="fl_spike_alignment", results=("ba2022.one_step",))
+@figure(name="spike_alignment", results=("ba2022.one_step",))
 def spike_alignment(ctx):
     """cos^2(u1(W1), beta*) against the step eta: theory curve, the gradient spike's alignment, and trained students."""
     res = theory.get("ba2022.one_step")

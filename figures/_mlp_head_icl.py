@@ -16,7 +16,7 @@ CURVES = (("mlp", "o-", "MLP head (one step, eta = d^2)"), ("surrogate", "s--", 
           ("linear", "^:", "linear transformer"))
 
 
-@figure(name="fl_mlp_icl", results=("demir2025.mlp_icl",))
+@figure(name="mlp_head_icl", results=("demir2025.mlp_icl",))
 def mlp_icl(ctx):
     """ICL test error against the number of training contexts for the one-step MLP head, its surrogate and the linear
     transformer (mean over seeds, 95 % CI)."""

@@ -5,7 +5,7 @@ non-smooth stochastic problem of the check tao2025.adagrad_pp/rate (||x||_1 with
 through the shared `fit`, then E separate single-member fits, and prints the wall-clock ratio measured in this run.
 The per-member eta_t makes the two exactly equivalent (tests/test_misc.py); the ensemble saves per-step overhead.
 
-    python bench/bench_misc.py [--seeds 16] [--p 10] [--steps 3000] [--device auto]
+    python bench/bench_parameter_free.py [--seeds 16] [--p 10] [--steps 3000] [--device auto]
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class CurveSizes(Sizes):
     seeds: int = scaled(16, min=8)  # students per alpha: 95 % CI ~2 % of E_g
 
 
-@figure(name="asym_advani_curves", results=(AS,))
+@figure(name="advani_saxe_curves", results=(AS,))
 def advani_curves(ctx):
     """Advani-Saxe E_g(t) for five alpha: theory lines, exact gradient flow of students (95 % CI), t_opt and E_bayes."""
     res = theory.get(AS)

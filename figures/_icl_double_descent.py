@@ -30,7 +30,7 @@ class SweepSizes(Sizes):
     by_profile = {"thorough": {"per_d": ((16, 192), (24, 64), (32, 24))}}
 
 
-@figure(name="asym_double_descent", results=(LU, FD))
+@figure(name="icl_double_descent", results=(LU, FD))
 def double_descent(ctx):
     """Lu et al.'s e_icl and e_idg against tau (ridgeless and ridge): d -> oo theory and fitted Gamma* at finite d."""
     res = theory.get(LU)

@@ -5,7 +5,7 @@
 (b) one double-descent sweep, 8 tau values x 10 seeds, at d = 40 on the CPU (and d = 100 with --device cuda):
     wall time and peak memory of the ridge fits of Gamma*.
 
-    python bench/bench_asym.py [--device cpu|cuda] [--d 40] [--points 1000000]
+    python bench/bench_icl_asymptotics.py [--device cpu|cuda] [--d 40] [--points 1000000]
 """
 
 from __future__ import annotations

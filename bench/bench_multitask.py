@@ -4,7 +4,7 @@ Trains the Collins et al. multitask two-layer ReLU network (dossier protocol, T 
 ensemble through the shared `fit` loop, then as E separate fits, and prints the wall-clock ratio measured in this
 run. Both do the same work per member (same initial weights, tasks and sizes; fresh samples per step).
 
-    python bench/bench_fl.py [--seeds 8] [--tasks 10] [--rounds 20] [--device auto]
+    python bench/bench_multitask.py [--seeds 8] [--tasks 10] [--rounds 20] [--device auto]
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class KappaSizes(Sizes):
     by_profile = {"thorough": {"per_d": ((16, 192), (24, 64))}}  # thorough: 4x the seeds
 
 
-@figure(name="asym_task_diversity", results=(LU,))
+@figure(name="icl_task_diversity", results=(LU,))
 def task_diversity(ctx):
     """g_task = e_icl - e_idg against task diversity kappa: theory at tau = 4 and oo, the (1 - kappa)_+ limit, and
     fitted Gamma* at d = 16, 24."""
