@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .._errors import invalid
 from ._device import resolve_device
 from ._icl_task import _bartlett_factor
 
@@ -82,7 +83,7 @@ def sample_contexts(w: Tensor, ell: int, rho: float, gen: torch.Generator) -> tu
     norm = w.norm(dim=-1)
     e = w / norm.unsqueeze(-1)
     if ell < 2:
-        raise ValueError(f"context length ell must be >= 2 for the Bartlett sampler; got {ell}")
+        raise invalid("sample_contexts", "ell", "an integer >= 2 (the Bartlett sampler's context length)", ell)
     L = _bartlett_factor(1, int(math.prod(shape)), 2, ell, gen, dev, dt)[0].reshape(*shape, 2, 2)
     c1, nn_, c2 = L[..., 0, 0], L[..., 1, 0], L[..., 1, 1]
     S11, S12, S22 = c1 * c1, c1 * nn_, nn_ * nn_ + c2 * c2

@@ -21,13 +21,17 @@ import math
 import torch
 from torch.optim import Optimizer
 
+from .._errors import invalid
+
 __all__ = ["AdaGradPP", "AdamPP"]
 
 
-def _check(name, value, lo, hi=None, lo_open=False, hi_open=False):
+def _check(owner, name, value, lo, hi=None, lo_open=False, hi_open=False):
     ok = (value > lo if lo_open else value >= lo) and (hi is None or (value < hi if hi_open else value <= hi))
     if not (isinstance(value, (int, float)) and math.isfinite(value) and ok):
-        raise ValueError(f"Invalid {name} value: {value}")
+        lo_text = f"{'>' if lo_open else '>='} {lo}"
+        hi_text = "" if hi is None else f" and {'<' if hi_open else '<='} {hi}"
+        raise invalid(owner, name, f"a finite number {lo_text}{hi_text}", value)
 
 
 class _DistanceStep(Optimizer):
@@ -84,9 +88,9 @@ class AdaGradPP(_DistanceStep):
 
     def __init__(self, params, lr: float = 1.0, eps: float = 1e-8, delta: float = 1e-8, *, ensemble: bool = False,
                  record: bool = False):
-        _check("learning rate", lr, 0.0, lo_open=True)
-        _check("eps (initial step size)", eps, 0.0, lo_open=True)
-        _check("delta", delta, 0.0)
+        _check("AdaGradPP", "lr", lr, 0.0, lo_open=True)
+        _check("AdaGradPP", "eps", eps, 0.0, lo_open=True)
+        _check("AdaGradPP", "delta", delta, 0.0)
         super().__init__(params, dict(lr=lr, eps=eps, delta=delta), ensemble, record)
 
     @torch.no_grad()
@@ -109,12 +113,12 @@ class AdamPP(_DistanceStep):
 
     def __init__(self, params, lr: float = 1.0, betas=(0.9, 0.999), eps: float = 1e-8, delta: float = 1e-8,
                  lam: float = 1.0, amsgrad: bool = False, *, ensemble: bool = False, record: bool = False):
-        _check("learning rate", lr, 0.0, lo_open=True)
-        _check("eps (initial step size)", eps, 0.0, lo_open=True)
-        _check("delta", delta, 0.0)
-        _check("beta parameter at index 0", betas[0], 0.0, 1.0, hi_open=True)
-        _check("beta parameter at index 1", betas[1], 0.0, 1.0, hi_open=True)
-        _check("lam (momentum decay)", lam, 0.0, 1.0, lo_open=True)
+        _check("AdamPP", "lr", lr, 0.0, lo_open=True)
+        _check("AdamPP", "eps", eps, 0.0, lo_open=True)
+        _check("AdamPP", "delta", delta, 0.0)
+        _check("AdamPP", "betas[0]", betas[0], 0.0, 1.0, hi_open=True)
+        _check("AdamPP", "betas[1]", betas[1], 0.0, 1.0, hi_open=True)
+        _check("AdamPP", "lam", lam, 0.0, 1.0, lo_open=True)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, delta=delta, lam=lam, amsgrad=amsgrad),
                          ensemble, record)
         self.t = 0

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .._errors import invalid
+
 __all__ = ["NoisyRegression", "PowerLawRegression", "areas", "fit_annealing_law", "lr_table"]
 
 
@@ -30,7 +32,7 @@ def lr_table(schedule: str, T: int, eta_max: float, eta_min: float = 0.0, gamma:
     if schedule == "wsd":
         T0 = math.floor((1 - frac) * T)
         return np.where(i <= T0, eta_max, eta_max - D * (i - T0) / max(T - T0, 1))
-    raise ValueError(f"unknown schedule {schedule!r}")
+    raise invalid("schedule_table", "schedule", "one of 'constant', 'linear', 'cosine', 'step', 'wsd'", schedule)
 
 
 def areas(lrs, lam: float) -> tuple[np.ndarray, np.ndarray]:

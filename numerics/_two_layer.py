@@ -16,6 +16,8 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .._errors import invalid
+
 __all__ = ["ACTIVATIONS", "activation", "principal_sines", "out_of_span", "ridge", "top_left_singular",
            "MultitaskReLU", "SignTasks", "OneStepStudent", "FixedRegression", "MLPHead", "SmoothTruncatedReLUNet",
            "HingeTask", "normalize_rows"]
@@ -40,7 +42,7 @@ def activation(name: str):
     try:
         return ACTIVATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(ACTIVATIONS)}") from None
+        raise invalid("activation", "name", "one of " + ", ".join(map(repr, ACTIVATIONS)), name) from None
 
 
 # ------------------------------------------------------------------------------------------ measurements
@@ -90,7 +92,7 @@ class MultitaskReLU(nn.Module):
     def __init__(self, E: int, m: int, d: int, alpha: float, generator: torch.Generator | None = None):
         super().__init__()
         if m < 1 or d < 1:
-            raise ValueError(f"width m and input dimension d must be >= 1; got m={m}, d={d}")
+            raise invalid("MultitaskReLU", "m" if m < 1 else "d", "an integer >= 1 (width, input dimension)", m if m < 1 else d)
         self.E, self.alpha = E, alpha
         W = torch.randn(E, m, d, generator=generator) / math.sqrt(d)
         self.W = nn.Parameter(W)
@@ -133,7 +135,7 @@ class OneStepStudent(nn.Module):
     def __init__(self, E: int, d: int, N: int, act: str, generator: torch.Generator | None = None):
         super().__init__()
         if N < 1:
-            raise ValueError(f"width N must be >= 1; got N={N}")
+            raise invalid("OneStepStudent", "N", "an integer >= 1 (the width)", N)
         self.E, self.N, self.act = E, N, activation(act)
         self.W = nn.Parameter(torch.randn(E, d, N, generator=generator) / math.sqrt(d))
         self.register_buffer("a", torch.randn(E, N, generator=generator) / math.sqrt(N))
@@ -165,7 +167,7 @@ class MLPHead(nn.Module):
     def __init__(self, E: int, k: int, D: int, t_hat: float, act: str, generator: torch.Generator | None = None):
         super().__init__()
         if k < 1:
-            raise ValueError(f"width k must be >= 1; got k={k}")
+            raise invalid("MLPHead", "k", "an integer >= 1 (the width)", k)
         self.E, self.k, self.act = E, k, activation(act)
         self.F = nn.Parameter(torch.randn(E, k, D, generator=generator) / math.sqrt(t_hat))
         self.register_buffer("w", torch.randn(E, k, generator=generator) / math.sqrt(k))

@@ -91,11 +91,11 @@ def test_bad_input_names_the_parameter_and_the_assumption(rid, q, values, name):
 def test_numerics_reject_bad_sizes():
     from theorycheck.verify.checks.multitask_features import MultitaskSizes
 
-    with pytest.raises(ValueError, match="r must satisfy"):
+    with pytest.raises(ValueError, match="r. parameter of MultitaskSizes"):
         MultitaskSizes(d=3, r=5)
     with pytest.raises(ValueError, match="width"):
         nm.MultitaskReLU(1, 0, 5, 0.1)
-    with pytest.raises(ValueError, match="unknown activation"):
+    with pytest.raises(ValueError, match="name. parameter of activation"):
         nm.activation("swish")
 
 

@@ -82,8 +82,13 @@ def test_modules_stay_small(folder):
 
 def test_the_wheel_claims_only_the_theorycheck_name(tmp_path):
     """`theory`, `verify`, `figures` and `numerics` belong to other published packages: never shadow them."""
+    import shutil
+
+    src = tmp_path / "src"  # a copy: setuptools builds in place, and the checkout must stay clean
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "report", "__pycache__",
+                                                             "*.egg-info", ".hypothesis", ".pytest_cache", "docs"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+                    str(tmp_path), str(src)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("theorycheck-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
@@ -93,3 +98,33 @@ def test_the_wheel_claims_only_the_theorycheck_name(tmp_path):
     info = next(t for t in top if t.endswith(".dist-info"))
     entry = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt").decode()
     assert "theorycheck = theorycheck.verify.cli:main" in entry
+
+
+def test_no_experiment_hard_codes_the_cpu():
+    """--device reaches every experiment: no call inside checks or figures pins device="cpu" (an experiment that must
+    run on the CPU says so with @experiment(cpu_only=...), and the report records it)."""
+    pinned = []
+    for folder in ("verify/checks", "figures"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call):
+                    for kw in node.keywords:
+                        if kw.arg == "device" and isinstance(kw.value, ast.Constant) and kw.value.value == "cpu":
+                            pinned.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not pinned, pinned
+
+
+def test_every_experiment_takes_the_device_or_says_why_not():
+    from theorycheck.verify import _catalogue
+
+    import theorycheck as tc
+
+    tc.all_checks()
+    found = 0
+    for mod in _catalogue.topic_modules():
+        for obj in vars(mod).values():
+            if callable(obj) and hasattr(obj, "cpu_only") and obj.__module__ == mod.__name__:
+                found += 1
+                takes = "device" in __import__("inspect").signature(obj.__wrapped__).parameters
+                assert takes or obj.cpu_only, obj.__qualname__
+    assert found >= 20

@@ -15,6 +15,7 @@ from .._errors import UnknownQuantityError as UnknownQuantityError
 from .._errors import UnknownResultError as UnknownResultError
 from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
 from . import _constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
+from ._ba2022_one_step import tau_objective as ba2022_tau_objective  # noqa: F401 - tau*'s objective, for its check
 from ._constraints import Constraint as Constraint
 from ._reference import Reference as Reference
 from ._registry import all_results as all_results
@@ -50,6 +51,3 @@ __all__ = [
     "UnknownQuantityError", "UnknownResultError", "activations", "all_results", "claim", "constraints", "get",
     "register", "search",
 ]
-
-# Ba et al.'s tau* objective E[(sigma*(xi1) - E_xi2 sigma(kappa xi1 + xi2))^2] at one kappa (its check minimises it)
-from ._ba2022_one_step import _tau as ba2022_tau_objective  # noqa: E402,F401

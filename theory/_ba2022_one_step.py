@@ -79,7 +79,8 @@ def step_num(student, teacher, psi1, psi2, sigma_eps, eta):
     return spike_num(teacher, psi1, sigma_eps) * bgn
 
 
-def _tau(student, teacher, kappa):
+def tau_objective(student, teacher, kappa):
+    """E[(sigma*(xi1) - E_xi2 sigma(kappa xi1 + xi2))^2] at one kappa (Gauss-Hermite); tau* is its minimum."""
     s, t = act.np_activation(str(student)), act.np_activation(str(teacher))
     inner = (_GW[None, :] * s(kappa * _GZ[:, None] + _GZ[None, :])).sum(1)  # E_xi2 sigma(kappa xi1 + xi2)
     return float((_GW * (t(_GZ) - inner) ** 2).sum())
@@ -88,7 +89,7 @@ def _tau(student, teacher, kappa):
 def tau_star_num(student, teacher):
     from scipy.optimize import minimize_scalar  # imported on use: `import theorycheck` stays free of SciPy
 
-    res = minimize_scalar(lambda k: _tau(student, teacher, k), bounds=(0.0, 30.0), method="bounded",
+    res = minimize_scalar(lambda k: tau_objective(student, teacher, k), bounds=(0.0, 30.0), method="bounded",
                           options={"xatol": 1e-10})
     return max(res.fun, 0.0)
 

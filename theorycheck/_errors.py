@@ -43,8 +43,9 @@ class UnknownQuantityError(InvalidParameterError):
     """A result was asked for a quantity it does not define."""
 
 
-class UsageError(TheorycheckError):
-    """A request that cannot be carried out as stated: an unknown check, an empty selection, a bad option."""
+class UsageError(TheorycheckError, ValueError):
+    """A request that cannot be carried out as stated: an unknown check, an empty selection, a bad option, a check
+    declared against the API (an unknown rule, a coarse target without its reason)."""
 
 
 class CatalogueError(TheorycheckError):

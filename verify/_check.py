@@ -139,19 +139,19 @@ def check(*, result: str, quantity: str, name: str, rule: str, strategy, method:
     res = theory.get(result)
     q = res.quantity(quantity)
     if rule not in _rules.RULES:
-        raise ValueError(f"rule must be one of {_rules.RULES}; got {rule!r}")
+        raise UsageError(f"rule must be one of {_rules.RULES}; got {rule!r}")
     if (q.kind == "sign") != (rule == "trend"):
-        raise ValueError(f"{result}:{quantity} is a {q.kind} quantity: " +
+        raise UsageError(f"{result}:{quantity} is a {q.kind} quantity: " +
                          ("a claimed direction is checked by the 'trend' rule" if q.kind == "sign"
                           else "the 'trend' rule checks claimed directions (sign quantities) only"))
     if not _NAME.match(name):
-        raise ValueError(f"check name {name!r}: letters, digits, '_', '.', '-' only")
+        raise UsageError(f"check name {name!r}: letters, digits, '_', '.', '-' only")
     if cost not in COSTS:
-        raise ValueError(f"cost must be one of {COSTS}; got {cost!r}")
+        raise UsageError(f"cost must be one of {COSTS}; got {cost!r}")
     if not (0 < resolution_target < 1):
-        raise ValueError(f"resolution_target must be in (0, 1); got {resolution_target}")
+        raise UsageError(f"resolution_target must be in (0, 1); got {resolution_target}")
     if resolution_target > 0.05 and not target_reason:
-        raise ValueError(f"{result}/{name}: a resolution target coarser than 5 % needs target_reason "
+        raise UsageError(f"{result}/{name}: a resolution target coarser than 5 % needs target_reason "
                          "(the measured reason the sizes cannot resolve 5 %)")
     targets = []
     for t in also:
@@ -167,7 +167,7 @@ def check(*, result: str, quantity: str, name: str, rule: str, strategy, method:
             raise TypeError(f"check {result}/{name}: the run function takes (params, ctx); got {params}")
         text = description if description is not None else inspect.getdoc(fn)
         if not text:
-            raise ValueError(f"check {result}/{name} needs a description (its docstring)")
+            raise UsageError(f"check {result}/{name} needs a description (its docstring)")
         return Check(id=f"{result}/{name}", result=result, quantity=quantity, rule=rule, description=" ".join(text.split()),
                      method=" ".join(method.split()), strategy=strat, run=fn, examples=tuple(dict(e) for e in examples),
                      also=tuple(targets), cost=cost, resolution_target=float(resolution_target),

@@ -50,6 +50,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._errors import UsageError
+
 __all__ = ["Comparison", "RULES", "REGIMES", "Z", "value", "componentwise", "trend", "bound", "float_part",
            "assumption_violated", "inconclusive"]
 
@@ -90,7 +92,7 @@ class Comparison:
         if regime is None:
             return self
         if regime not in REGIMES:
-            raise ValueError(f"regime must be one of {REGIMES}; got {regime!r}")
+            raise UsageError(f"regime must be one of {REGIMES}; got {regime!r}")
         return replace(self, regime=regime, reason=reason)
 
 
@@ -112,7 +114,7 @@ def _listed(x):
 
 def _parts(parts: Mapping[str, Any]) -> dict[str, float]:
     if not parts:
-        raise ValueError("a tolerance needs at least one named part (e.g. {'z*SE': ...}, {'float': ...})")
+        raise UsageError("a tolerance needs at least one named part (e.g. {'z*SE': ...}, {'float': ...})")
     return {str(k): float(v) for k, v in parts.items()}
 
 
@@ -159,7 +161,7 @@ def value(predicted, measured, *, parts: Mapping[str, float], sizes: Mapping | N
     """
     p, m = _array(predicted), _array(measured)
     if p.shape != m.shape:
-        raise ValueError(f"predicted has shape {p.shape} but measured has shape {m.shape}")
+        raise UsageError(f"predicted has shape {p.shape} but measured has shape {m.shape}")
     parts = _parts(parts)
     gap = float(np.linalg.norm((m - p).ravel()))
     tol = float(sum(parts.values()))
@@ -183,10 +185,10 @@ def componentwise(predicted, measured, *, parts: Mapping[str, Any], scale=None, 
     """
     p, m = _array(predicted).ravel(), _array(measured).ravel()
     if p.shape != m.shape:
-        raise ValueError(f"predicted has {p.size} components but measured has {m.size}")
+        raise UsageError(f"predicted has {p.size} components but measured has {m.size}")
     named = {str(k): np.broadcast_to(_array(v), p.shape).astype(float) for k, v in parts.items()}
     if not named:
-        raise ValueError("a tolerance needs at least one named part")
+        raise UsageError("a tolerance needs at least one named part")
     tol = sum(named.values())
     gaps = np.abs(m - p)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -246,7 +248,7 @@ def bound(bound_value, measured, *, parts: Mapping[str, float], side: str = "upp
     gap = the excess beyond the bound (0 inside it), tolerance = sum(parts) (the statistical allowance).
     """
     if side not in ("upper", "lower"):
-        raise ValueError(f"side must be 'upper' or 'lower'; got {side!r}")
+        raise UsageError(f"side must be 'upper' or 'lower'; got {side!r}")
     b, m = float(bound_value), float(measured)
     parts = _parts(parts)
     tol = float(sum(parts.values()))

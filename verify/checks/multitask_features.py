@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from ... import numerics as nm
 from ... import theory
+from ..._errors import invalid
 from .. import rules
 from .._check import check
 from .._experiment import Sizes, experiment, scaled
@@ -59,10 +60,10 @@ class MultitaskSizes(Sizes):
 
     def __post_init__(self):
         if not 1 <= self.r <= self.d:
-            raise ValueError(f"r must satisfy 1 <= r <= d (an r-dimensional subspace of R^d, Collins et al.); "
-                             f"got r={self.r}, d={self.d}")
+            raise invalid("MultitaskSizes", "r", f"an integer in [1, d={self.d}] (an r-dimensional subspace of R^d, "
+                          "Collins et al.)", self.r)
         if self.m < 1:
-            raise ValueError(f"width m must be >= 1; got m={self.m}")
+            raise invalid("MultitaskSizes", "m", "an integer >= 1 (the width)", self.m)
 
 
 @dataclass(frozen=True)
