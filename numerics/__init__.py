@@ -17,6 +17,9 @@ from ._icl_task import rotated_covariance as rotated_covariance
 from ._linear_student import LeastSquaresTask as LeastSquaresTask
 from ._linear_student import LinearStudent as LinearStudent
 from ._linear_student import TeacherData as TeacherData
+from ._linear_student import bayes_error as bayes_error
+from ._linear_student import design_spectrum as design_spectrum
+from ._linear_student import expected_flow_errors as expected_flow_errors
 from ._linear_student import gradient_flow_errors as gradient_flow_errors
 from ._linear_student import teacher_data as teacher_data
 from ._lsa import LinearSelfAttention as LinearSelfAttention
@@ -34,7 +37,8 @@ from ._population import population_grad as population_grad
 from ._population import population_risk as population_risk
 
 __all__ = [
-    "GammaFit", "LeastSquaresTask", "LinearStudent", "LuSizes", "TeacherData", "fit_gamma", "gradient_flow_errors",
+    "GammaFit", "LeastSquaresTask", "LinearStudent", "LuSizes", "TeacherData", "bayes_error", "design_spectrum",
+    "expected_flow_errors", "fit_gamma", "gradient_flow_errors",
     "lu_sizes", "sample_contexts", "sample_tasks", "teacher_data",
     "FitResult", "FlowResult", "PRESETS", "ICLRegression", "LinearSelfAttention", "MCEstimate", "PopulationICL", "Prompts", "TrainConfig",
     "balanced_gradient_flow", "fit", "mc_risk", "population_grad", "population_risk", "random_rotation",

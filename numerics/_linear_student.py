@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-__all__ = ["TeacherData", "teacher_data", "gradient_flow_errors", "LinearStudent", "LeastSquaresTask"]
+__all__ = ["TeacherData", "teacher_data", "gradient_flow_errors", "LinearStudent", "LeastSquaresTask",
+           "design_spectrum", "expected_flow_errors", "bayes_error"]
 
 
 @dataclass
@@ -78,6 +79,43 @@ def gradient_flow_errors(data: TeacherData, times) -> tuple[Tensor, Tensor]:
     fit_part = torch.einsum("spk,skt->spt", U, sq.unsqueeze(-1) * c_t)  # X w(t)
     train_err = ((y.unsqueeze(-1) - fit_part) ** 2).sum(1) / P
     return gen_err, train_err
+
+
+def design_spectrum(S: int, N: int, P: int, *, seed: int, device=None, dtype=torch.float64) -> Tensor:
+    """The K = min(P, N) non-zero eigenvalues of X^T X for S designs X (P, N) with entries N(0, 1/N): (S, K)."""
+    gen = torch.Generator(device=device).manual_seed(int(seed))
+    X = torch.randn(S, P, N, generator=gen, device=device, dtype=dtype) / math.sqrt(N)
+    G = X @ X.transpose(1, 2) if P <= N else X.transpose(1, 2) @ X
+    return _eigh(G)[0].clamp_min(0.0)
+
+
+def expected_flow_errors(lam: Tensor, N: int, P: int, times, *, sigma_w2: float, sigma_eps2: float,
+                         sigma_w0_2: float) -> tuple[Tensor, Tensor]:
+    """Gradient-flow errors at `times` averaged exactly over the teacher, the noise and the initialisation, given
+    each design's spectrum `lam` (S, K): ||w(t) - w_bar||^2 / N and ||y - X w(t)||^2 / P, each (S, T).
+
+    In the eigenbasis, w(t) - w_bar has the coordinate eta_k (1 - e_k) + (c0_k - cbar_k) e_k with e_k = e^{-l_k t},
+    E eta_k^2 = sigma_eps2 / l_k and E (c0_k - cbar_k)^2 = sigma_w0_2 + sigma_w2; the N - K frozen directions keep
+    their initial error; the residual's k-th coordinate is e_k (u_k . eps - sqrt(l_k)(c0_k - cbar_k)), plus the
+    P - K noise directions X cannot fit. The only randomness left is the design's, whose linear spectral
+    statistics fluctuate by O(1/N): a measurement with almost no Monte Carlo noise.
+    """
+    K = lam.shape[-1]
+    t = torch.as_tensor(list(times), dtype=lam.dtype, device=lam.device)
+    e = torch.exp(-lam.unsqueeze(-1) * t)  # (S, K, T)
+    var0 = sigma_w0_2 + sigma_w2
+    gen = ((sigma_eps2 / lam.clamp_min(1e-300)).unsqueeze(-1) * (1 - e) ** 2 + var0 * e ** 2).sum(1)
+    gen = (gen + (N - K) * var0) / N
+    train = ((e ** 2) * (sigma_eps2 + lam.unsqueeze(-1) * var0)).sum(1)
+    train = (train + (P - K) * sigma_eps2) / P
+    return gen, train
+
+
+def bayes_error(lam: Tensor, N: int, *, sigma_w2: float, sigma_eps2: float) -> Tensor:
+    """The Bayes-optimal (posterior-mean) error E||w_hat - w_bar||^2 / N given each design's spectrum (S, K):
+    (1/N) [sum_k 1 / (l_k / sigma_eps2 + 1 / sigma_w2) + (N - K) sigma_w2], the posterior's trace (no noise floor)."""
+    K = lam.shape[-1]
+    return ((1.0 / (lam / sigma_eps2 + 1.0 / sigma_w2)).sum(-1) + (N - K) * sigma_w2) / N
 
 
 def _eigh(A: Tensor) -> tuple[Tensor, Tensor]:

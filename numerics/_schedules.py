@@ -6,6 +6,7 @@ regression) whose loss curves the law is fitted to.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -75,8 +76,10 @@ def fit_annealing_law(curves, law, delta: float = 1e-3):
         for A in (1.0, 11.5, 22.0):
             for C in (1.0, 11.5, 22.0):
                 for al in (0.0, 0.4, 0.8):
-                    r = minimize(huber, [L0, A, al, C], method="L-BFGS-B", bounds=[(0, None)] * 4,
-                                 options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
+                    with warnings.catch_warnings():  # finite differences probe alpha past exp's range: inf - inf
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        r = minimize(huber, [L0, A, al, C], method="L-BFGS-B", bounds=[(0, None)] * 4,
+                                     options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12})
                     if best is None or r.fun < best.fun:
                         best = r
     th = best.x

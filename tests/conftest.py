@@ -1,10 +1,9 @@
-"""Shared test configuration: Hypothesis profiles (registered once), threads, a run-wide experiment cache."""
+"""Shared test configuration: Hypothesis profiles (registered once), threads, theorycheck.testing's fixtures."""
 
 from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, database=None,
@@ -21,17 +20,6 @@ def pytest_configure(config):
     torch.set_num_threads(int(os.environ.get("THEORYCHECK_THREADS", default)))
 
 
-def pytest_addoption(parser):
-    parser.addoption("--profile", default="ci", choices=["ci", "quick", "thorough"],
-                     help="verification profile for the check tests (default: ci)")
-
-
-@pytest.fixture(scope="session")
-def check_profile(request) -> str:
-    return request.config.getoption("--profile")
-
-
-@pytest.fixture(scope="session")
-def check_cache() -> dict:
-    """Experiments shared by every check test in the session (the same experiments as the CLI)."""
-    return {}
+# theorycheck's own pytest support, as a plugin author uses it: --tc-profile / --tc-seed / --tc-device and the
+# session-wide `tc_run` fixture (profile, seed, device and one experiment cache shared by every check test)
+pytest_plugins = ["theorycheck.testing"]

@@ -191,7 +191,7 @@ def test_every_check_of_the_family_is_catalogued_under_its_result():
           "alpha_slope", "double_descent_pole", "lsa_optimum", "resolvent", "ridgeless_curve", "ridge_curve",
           "task_diversity"]
     advani = ["plateau_limit", "bayes_is_optimal_ridge", "t_opt_is_minimiser", "flow_curves", "plateaus", "gd_steps",
-              "overtraining_peak", "early_stopping"]
+              "overtraining_peak", "early_stopping", "training_curves", "bayes_error"]
     expected = ({f"lu2025.icl_asymptotics/{n}" for n in lu} | {f"advani2020.gd_learning_curves/{n}" for n in advani}
                 | {"lu2025.finite_d_error/monte_carlo", "lu2025.finite_d_error/peak_location"})
     assert expected <= ids, expected - ids

@@ -1,8 +1,8 @@
 """Every check of the catalogue passes honestly, and fails when its prediction is perturbed.
 
-The same checks, strategies and experiments as `theorycheck verify` (profile `ci` by default, `pytest --profile
-quick` for the CLI's). Experiments are shared through one session cache, so the perturbed runs reuse the
-unperturbed runs' training.
+The same checks, strategies and experiments as `theorycheck verify` (profile `ci` by default, `pytest
+--tc-profile quick` for the CLI's), through the contract suite plugin authors run on theirs. Experiments are
+shared through one session cache, so the perturbed runs reuse the unperturbed runs' training.
 """
 
 from __future__ import annotations
@@ -11,54 +11,36 @@ import pytest
 
 import theorycheck as tc
 from theorycheck import rules
+from theorycheck.testing import contract_cases
 
 CHECKS = tc.all_checks()
-TARGETS = [(c, t) for c in CHECKS for t in c.targets]
-
-
-def _factors(check):
-    if check.rule == "trend":  # reverse the claimed direction, then remove it: both must fail
-        return (-1.0, 0.0)
-    return (1.05,) if check.resolution_target <= 0.05 else (1 + 2 * check.resolution_target,)
+CASES = contract_cases(checks=CHECKS)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
-def test_check_passes(check, check_profile, check_cache):
-    v = tc.run_check(check, profile=check_profile, seed=0, device="cpu", cache=check_cache)
-    detail = [(r.verdict, r.params, r.error[:300] if r.error else None,
-               r.comparison and (r.comparison.gap, r.comparison.tolerance, r.comparison.reason)) for r in v.examples]
-    assert v.verdict == "pass", detail
-    assert v.devices in ((), ("cpu",)), v.devices
-    if check.rule == "trend":  # a direction, not a value: resolution is the perturbation test's business
-        return
-    resolvable = 0
-    for r in v.examples:
-        c = r.comparison
-        assert c is not None and c.rule == check.rule and c.score <= 1
-        assert c.gap <= c.tolerance or c.gap == 0
-        if c.resolution == float("inf"):  # a prediction of exactly 0 (e.g. best rank 0): nothing to resolve
-            continue
-        resolvable += 1
-        assert c.resolution < check.resolution_target, (
-            f"resolution {c.resolution:.3f} cannot detect a {check.resolution_target:.0%} error at {r.params}")
-    assert resolvable > 0
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_check_contract(case, tc_run):
+    """Each check passes and resolves its target; perturbed by +-5 % (+-2x a declared coarser target), or with its
+    claim reversed or removed, it fails by a comparison, never by a crash (theorycheck.testing.contract_cases)."""
+    v = case(**tc_run)
+    if str(case).endswith(":passes"):
+        assert v.devices in ((), ("cpu",)) or tc_run["device"] != "cpu", v.devices
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("check,target", TARGETS, ids=[f"{c.id}<-{t}" for c, t in TARGETS])
-def test_check_fails_under_perturbation(check, target, check_profile, check_cache):
-    rid, q = target.split(":")
-    for f in _factors(check):
-        v = tc.run_check(check, profile=check_profile, seed=0, device="cpu", cache=check_cache,
-                         perturb=tc.Perturbation(rid, q, f), shrink=False)
-        assert v.verdict == "fail", (f, [(r.verdict, r.params, r.comparison and r.comparison.score) for r in v.examples])
-        # a comparison failure, never a crash inside the experiment
-        assert v.shrunk is not None and v.shrunk.comparison is not None
-        assert not any(r.error for r in v.examples), [r.error for r in v.examples if r.error]
+def test_the_contract_covers_every_check_and_both_directions():
+    names = {str(c) for c in CASES}
+    for c in CHECKS:
+        assert f"{c.id}:passes" in names
+        for t in c.targets:
+            if c.rule == "bound":
+                assert f"{c.id}:fails_when_tightened_{t}" in names
+                continue
+            factors = (-1, 0) if c.rule == "trend" else (1.05, 0.95) if c.resolution_target <= 0.05 else None
+            for f in factors or ():
+                assert f"{c.id}:fails_under_{t}x{f:g}" in names
 
 
-def test_shrinking_reports_the_simplest_failure_without_flakiness(check_cache):
+def test_shrinking_reports_the_simplest_failure_without_flakiness():
     """With shrinking on (as in the CLI), the perturbed identity shrinks to d = 1, N = 1, and replays cleanly."""
     check = tc.verify.get_check("ahn2023.pgd_optimum/q11_is_minus_zhang_A")
     v = tc.run_check(check, profile="ci", seed=0, perturb=tc.Perturbation("zhang2024.lsa_limit", "A", 1.05))

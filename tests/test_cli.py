@@ -160,3 +160,19 @@ def test_figure_command_writes_files(capsys, tmp_path):
     assert png.exists() and png.stat().st_size > 10_000
     code, _, err = run(capsys, "figure", "all", "--out", str(tmp_path), "--format", "gif")
     assert code == 2 and "--format" in err
+
+
+def test_verify_on_a_result_without_checks_says_so_and_exits_2(tmp_path):
+    """No silent emptiness: a result nobody wrote a check for is a usage error, not a green run of nothing."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, theorycheck as tc\n"
+             "base = tc.get('zhang2024.preconditioner_risk')\n"
+             "tc.register(tc.Result('nobody2026.unchecked', 'no checks', base.reference, list(base.parameters.values()),"
+             " list(base.quantities.values())))\n"
+             "from theorycheck.verify.cli import main\n"
+             "sys.exit(main(['verify', 'nobody2026.unchecked', '--profile', 'ci']))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "no checks for nobody2026.unchecked" in done.stderr and "Traceback" not in done.stderr

@@ -14,7 +14,7 @@ from .._errors import InvalidParameterError as InvalidParameterError
 from .._errors import UnknownQuantityError as UnknownQuantityError
 from .._errors import UnknownResultError as UnknownResultError
 from . import _activations as activations  # noqa: F401 - public: activation functions and Hermite tools
-from . import _constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
+from . import constraints as constraints  # noqa: F401 - public: Integer, Real, ... for results declared outside
 from ._ba2022_one_step import tau_objective as ba2022_tau_objective  # noqa: F401 - tau*'s objective, for its check
 from ._constraints import Constraint as Constraint
 from ._reference import Reference as Reference
@@ -22,6 +22,7 @@ from ._registry import all_results as all_results
 from ._registry import get as get
 from ._registry import register as register
 from ._registry import search as search
+from ._result import STATUSES as STATUSES
 from ._result import Parameter as Parameter
 from ._result import Quantity as Quantity
 from ._result import Result as Result
@@ -47,7 +48,7 @@ def _discover() -> None:
 _discover()
 
 __all__ = [
-    "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result",
+    "Constraint", "InvalidParameterError", "Parameter", "Quantity", "Reference", "Result", "STATUSES",
     "UnknownQuantityError", "UnknownResultError", "activations", "all_results", "claim", "constraints", "get",
     "register", "search",
 ]

@@ -19,7 +19,16 @@ def register(result: Result) -> Result:
     return result
 
 
+def _with_plugins() -> None:
+    """Register the installed plugins' results (once; theorycheck/_plugins.py)."""
+    from .. import _plugins
+
+    _plugins.load_results(register, _REGISTRY)
+
+
 def get(id: str) -> Result:
+    if id not in _REGISTRY:
+        _with_plugins()
     try:
         return _REGISTRY[id]
     except KeyError:
@@ -28,12 +37,15 @@ def get(id: str) -> Result:
 
 
 def all_results() -> list[Result]:
+    """Every registered result: the catalogue's, then the installed plugins'."""
+    _with_plugins()
     return list(_REGISTRY.values())
 
 
 def search(text: str) -> list[Result]:
     """Results whose id, title, reference or keywords contain every word of `text` (case-insensitive)."""
     words = text.lower().split()
+    _with_plugins()
     out = []
     for r in _REGISTRY.values():
         hay = " ".join([r.id, r.title, r.reference.title, " ".join(r.reference.authors), r.notes,

@@ -493,6 +493,22 @@ class Result:
         # at d >= 3 with symbolic eigenvalues; call sympy.simplify / sympy.cancel on the result as needed.
         return expr.xreplace(subs)
 
+    def function(self, quantity: str):
+        """A fast callable `f(**values)` of a scalar quantity of a dimension-free result, for inner loops (a fit's
+        objective): the compiled expression, without validation. Validate the values once with `bind` or
+        `evaluate`; a value outside the constraints gives whatever NumPy gives."""
+        q = self.quantity(quantity)
+        if self.dimensional or q.kind != "scalar":
+            from .._errors import UsageError
+
+            raise UsageError(f"{self.id}.function({quantity!r}): only scalar quantities of dimension-free results "
+                             "compile to a plain function; use evaluate()", parameter="quantity")
+        if q.numeric is not None:
+            names = self.needs(quantity)
+            return lambda **v: q.numeric(**{n: np.asarray(v[n], dtype=float) for n in names})
+        fn, order = self._compiled(quantity, None)
+        return lambda **v: fn(*[np.asarray(v[name], dtype=float) for name, _ in order])
+
     @functools.lru_cache(maxsize=None)  # noqa: B019 - results live as long as the registry
     def _compiled(self, quantity: str, d: int):
         expr = self._expr(quantity, d)

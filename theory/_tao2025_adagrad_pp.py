@@ -50,13 +50,13 @@ RESULT = Result(
         Quantity("rate_exponent", lambda s: sp.Rational(-1, 2), "exponent of the O(T^-1/2) bound on the "
                  "suboptimality of the averaged iterate (an upper bound on the log-log slope)", "VERBATIM",
                  where="abstract; Cor. 4.4 / 5.2 (bounds UNVERIFIED)"),
-        claim("step_monotone", 1, "direction of eta_t over training (non-decreasing, growing with the distance "
-              "travelled)", "SECONDARY"),
         claim("eps_sensitivity", -1, "sign of [spread of the final suboptimality over initial step sizes "
               "spanning orders of magnitude, AdaGrad++] - [the same spread for AdaGrad with that step size]",
               "VERBATIM", where="abstract ('without predefined learning rate assumptions')"),
     ],
-    notes="Algorithm boxes unreachable: 'Case 1/Case 2' and the beta1 index offset are UNVERIFIED.",
+    notes="Algorithm boxes unreachable: 'Case 1/Case 2' and the beta1 index offset are UNVERIFIED. That eta_t never "
+          "decreases is no claim here: it holds by the definition of step_size (a running maximum), which the "
+          "check step_size tests exactly against the optimizers.",
     keywords=("optimizer", "parameter-free", "AdaGrad", "Adam", "step size", "convex", "convergence rate"),
     dimensional=False,
 )

@@ -32,6 +32,8 @@ from ._errors import TheorycheckError as TheorycheckError  # noqa: E402
 from ._errors import UnknownQuantityError as UnknownQuantityError  # noqa: E402
 from ._errors import UnknownResultError as UnknownResultError  # noqa: E402
 from ._errors import UsageError as UsageError  # noqa: E402
+from ._plugins import Plugin as Plugin  # noqa: E402
+from ._plugins import PluginWarning as PluginWarning  # noqa: E402
 from .theory import Parameter as Parameter  # noqa: E402
 from .theory import Quantity as Quantity  # noqa: E402
 from .theory import Reference as Reference  # noqa: E402
@@ -70,7 +72,8 @@ def __dir__():
 
 
 __all__ = [
-    "CatalogueError", "Check", "Comparison", "Context", "InvalidParameterError", "PROFILES", "Parameter", "Perturbation", "Quantity",
+    "CatalogueError", "Check", "Comparison", "Context", "InvalidParameterError", "PROFILES", "Parameter", "Perturbation", "Plugin",
+    "PluginWarning", "Quantity",
     "Reference", "Result", "Sizes", "TheorycheckError", "UnknownQuantityError", "UnknownResultError", "UsageError",
     "Verdict", "all_checks", "all_results", "check", "checks_for", "claim", "experiment", "get", "register", "rules",
     "run_check", "scaled", "search",

@@ -7,6 +7,7 @@ first asked for (`all_checks`, `checks_for`).
 from . import rules as rules
 from ._catalogue import all_checks as all_checks
 from ._catalogue import checks_for as checks_for
+from ._catalogue import checks_in as checks_in
 from ._catalogue import get_check as get_check
 from ._catalogue import load_module as load_module
 from ._check import PROFILES as PROFILES
@@ -27,5 +28,5 @@ from ._runner import run_check as run_check
 from .rules import Comparison as Comparison
 
 __all__ = ["PROFILES", "VERDICTS", "Check", "Comparison", "Context", "Perturbation", "Profile", "Sizes", "Verdict",
-           "all_checks", "check", "checks_for", "devices_used", "experiment", "get_check", "load_module", "rules", "run_cache", "run_check", "scaled",
+           "all_checks", "check", "checks_for", "checks_in", "devices_used", "experiment", "get_check", "load_module", "rules", "run_cache", "run_check", "scaled",
            "sizes_for"]

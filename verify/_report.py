@@ -19,12 +19,10 @@ def versions() -> dict:
             out[mod] = __import__(mod).__version__
         except Exception:  # pragma: no cover - optional at report time
             out[mod] = None
-    try:
-        from importlib.metadata import version
+    from .. import __version__, _plugins
 
-        out["theorycheck"] = version("theorycheck")
-    except Exception:
-        out["theorycheck"] = None
+    out["theorycheck"] = __version__
+    out["plugins"] = _plugins.versions()  # {plugin: "package version"} of every plugin loaded in this run
     return out
 
 

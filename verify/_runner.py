@@ -111,11 +111,20 @@ class Verdict:
             {"result": self.perturb.result, "quantity": self.perturb.quantity, "factor": self.perturb.factor},
             "examples": [r.to_dict() for r in self.examples],
             "notes": list(self.notes),
+            "origin": _origin(self.check.id),
         })
         return row
 
 
 _EMPTY = _rules.Comparison(None, None, None, math.nan, math.nan)
+
+
+def _origin(check_id: str) -> str:
+    """Where a check comes from: "theorycheck", or the plugin's name, package and version."""
+    from .. import _plugins
+
+    lp = _plugins.plugin_of(check_id, kind="checks")
+    return "theorycheck" if lp is None else f"plugin {lp.name} ({lp.package} {lp.version})"
 
 
 def _sortable(x) -> float:

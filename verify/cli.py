@@ -5,6 +5,8 @@
     theorycheck verify [ID ...] [--profile ci|quick|thorough] [--seed N] [--device auto|cpu|cuda]
                        [--report DIR] [--json FILE] [--perturb ID:QUANTITY=FACTOR] [--check NAME ...]
     theorycheck figure ID|NAME|all --out DIR [--format pdf,png] [--profile P] [--seed N]
+    theorycheck plugins [--json]
+    theorycheck new PACKAGE [--result ID] [--dir DIR]
 
 Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage or invalid parameters.
 
@@ -50,14 +52,50 @@ def _value(v):
     return a.tolist()  # +-inf is a legitimate value (e.g. E_g_inf at alpha = 1); JSON output writes Infinity
 
 
+def _origin(result_id: str) -> str:
+    from .. import _plugins
+
+    lp = _plugins.plugin_of(result_id, kind="results")
+    return "theorycheck" if lp is None else f"plugin {lp.name} ({lp.package} {lp.version})"
+
+
 def cmd_list(args) -> int:
     results = theory.all_results()
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=1))
+        print(json.dumps([{**r.to_dict(), "origin": _origin(r.id)} for r in results], indent=1))
         return 0
     for r in results:
+        origin = _origin(r.id)
         print(f"{r.id:32s} {r.title}")
-        print(f"{'':32s} {r.reference.short()}; quantities: {', '.join(r.quantities)}")
+        print(f"{'':32s} {r.reference.short()}; quantities: {', '.join(r.quantities)}"
+              + ("" if origin == "theorycheck" else f"; from {origin}"))
+    return 0
+
+
+def cmd_plugins(args) -> int:
+    from .. import _plugins
+
+    loaded = _plugins.loaded_plugins()
+    if args.json:
+        print(json.dumps([lp.to_dict() for lp in loaded], indent=1))
+        return 0
+    if not loaded:
+        print(f"no plugins installed (entry-point group {_plugins.GROUP!r}; `theorycheck new PACKAGE` writes one)")
+    for lp in loaded:
+        status = "ok" if not lp.errors else "ERROR"
+        print(f"{lp.name:20s} {lp.package} {lp.version}  [{status}]  {lp.target}")
+        print(f"{'':20s} results: {', '.join(lp.results) or '-'}; checks: {len(lp.checks)}; "
+              f"figures: {', '.join(lp.figures) or '-'}")
+        for e in lp.errors:
+            print(f"{'':20s} {e}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    from ._scaffold import scaffold
+
+    for path in scaffold(args.package, result_id=args.result, directory=args.dir):
+        print(path)
     return 0
 
 
@@ -84,7 +122,8 @@ def cmd_show(args) -> int:
     if args.json:
         print(json.dumps(out, indent=1))
         return 0
-    print(f"{r.id}: {r.title}\n  {r.reference.short()}  (arXiv {r.reference.arxiv})")
+    arxiv = f"  (arXiv {r.reference.arxiv})" if r.reference.arxiv else ""
+    print(f"{r.id}: {r.title}\n  {r.reference.short()}{arxiv}")
     print("parameters:")
     for name, p in out["parameters"].items():
         default = f" (default {p['default']})" if p["default"] else ""
@@ -261,6 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="with --report: skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(fn=cmd_verify)
+    p = sub.add_parser("plugins", help="list the installed plugins (entry-point group theorycheck.plugins)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(fn=cmd_plugins)
+    p = sub.add_parser("new", help="write a plugin package: a result, a check, a figure, a test, a pyproject.toml")
+    p.add_argument("package", help="the package's import name (letters, digits, underscores)")
+    p.add_argument("--result", metavar="ID", help="the example result's id (default PACKAGE2026.ols_risk)")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write the package folder (default: here)")
+    p.set_defaults(fn=cmd_new)
     p = sub.add_parser("figure", help="make comparison figures")
     p.add_argument("target", help="a result id, a figure name, or 'all'")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the figure files")
@@ -273,10 +320,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    from .. import _plugins
+
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
-        return args.fn(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", _plugins.PluginWarning)  # said once, below, as the CLI's own line
+            return args.fn(args)
     except TheorycheckError as e:
         print(f"theorycheck: error: {e}", file=sys.stderr)
         return 2
@@ -285,6 +338,10 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 0
+    finally:
+        if args.fn is not cmd_plugins:  # `plugins` shows them itself
+            for message in _plugins.errors():
+                print(f"theorycheck: warning: {message} (the rest of the catalogue is unaffected)", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -128,25 +128,6 @@ def step_size(p, ctx):
                        diagnostics={"eta_final": run.eta[-1].tolist()}).outside_regime(*_regime(run))
 
 
-@check(result=TAO, quantity="step_monotone", name="step_monotone", rule="trend",
-       method="trend rule on log(eta_T/eta_0) with an SE of 1e-12 (deterministic full-batch runs: the float floor), "
-              "plus the stated no-decrease rule. NOTE: with that SE any growth passes; it cannot fail unless eta_t "
-              "shrinks",
-       strategy=st.fixed_dictionaries({"optimizer": _OPTIMISERS}),
-       examples=[{"optimizer": "adagrad_pp"}, {"optimizer": "adam_pp"}])
-def step_monotone(p, ctx):
-    """eta_t grows from eps and never decreases."""
-    run = step_trace(p["optimizer"], 1e-6, sizes=ctx.sizes(TraceSizes), seed=ctx.seed, device=ctx.device)
-    growth = np.log(run.eta[-1] / run.eta[0])
-    worst = float(np.diff(run.eta, axis=0).min())
-    s = ctx.predict()
-    return rules.trend(s, growth.mean(), 1e-12,
-                       requires={"eta_t never decreases (worst step change >= 0)": (worst >= 0) if s > 0 else True},
-                       diagnostics={"log_growth": growth.tolist(), "worst_step_change": worst,
-                                    "note": "deterministic full-batch runs: SE is the float floor"},
-                       sizes={"steps": run.eta.shape[0], "p": LogisticSizes.p}).outside_regime(*_regime(run))
-
-
 # ------------------------------------------------------------------------------------------ sensitivity to eps
 EPS_GRID = (1e-8, 1e-4, 1e-1)  # initial step sizes of AdaGrad++, learning rates of AdaGrad
 
