@@ -31,16 +31,8 @@ def _catalogue() -> tuple[Figure, ...]:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise CatalogueError(f"duplicate figure names: {dup}")
-    for lp, mods in _plugins.load_modules("figures"):  # an installed plugin's figures, all or nothing
-        mine = [v for mod in mods for v in vars(mod).values() if isinstance(v, Figure)]
-        clash = sorted({f.name for f in mine if f.name in names})
-        if clash:
-            _plugins._fail(lp, "its figures cannot join the catalogue",
-                           CatalogueError(f"duplicate figure name(s): {', '.join(clash)}"))
-            continue
-        found.extend(mine)
-        names.extend(f.name for f in mine)
-        lp.figures = [f.name for f in mine]
+    found += _plugins.contributions("figures", names, lambda mods: [v for m in mods for v in vars(m).values()
+                                                                    if isinstance(v, Figure)], lambda f: f.name)
     return tuple(found)
 
 

@@ -40,6 +40,33 @@ def test_the_contract_covers_every_check_and_both_directions():
                 assert f"{c.id}:fails_under_{t}x{f:g}" in names
 
 
+def _one_per_topic():
+    """The first check with experiments of every topic module, and every trend check (where a NaN used to pass)."""
+    from theorycheck.verify import _catalogue
+
+    by_module = {}
+    for mod in _catalogue.topic_modules():
+        mine = [c for c in _catalogue.checks_in(mod) if c.cost != "cheap"]
+        by_module.update({c.id: c for c in mine[:1] + [c for c in mine if c.rule == "trend"]})
+    return list(by_module.values())
+
+
+DIVERGING = _one_per_topic()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", DIVERGING, ids=[c.id for c in DIVERGING])
+def test_a_divergence_never_passes(check, tc_run):
+    """Every experiment's result turned to NaN at once (theorycheck.testing.diverged): no check may pass, in every
+    topic and for every trend. (The experiments come from the session's cache: this costs the comparisons only.)"""
+    from theorycheck.testing import diverged
+
+    with diverged():
+        v = tc.run_check(check, profile=tc_run["profile"], seed=tc_run["seed"], device=tc_run["device"],
+                         cache=tc_run["cache"], shrink=False)
+    assert v.verdict != "pass", [(r.verdict, r.params) for r in v.examples]
+
+
 def test_shrinking_reports_the_simplest_failure_without_flakiness():
     """With shrinking on (as in the CLI), the perturbed identity shrinks to d = 1, N = 1, and replays cleanly."""
     check = tc.verify.get_check("ahn2023.pgd_optimum/q11_is_minus_zhang_A")

@@ -148,6 +148,26 @@ def load_modules(kind: str) -> list[tuple[LoadedPlugin, list]]:
     return out
 
 
+def contributions(kind: str, taken: list[str], collect, key) -> list:
+    """What every healthy plugin adds to the `kind` ("checks" or "figures") catalogue, all or nothing per plugin:
+    `collect(modules)` lists a plugin's items, `key(item)` names one; a name already in `taken` (or twice in the
+    plugin) keeps the plugin out with its error. `taken` grows with what joined."""
+    from ._errors import CatalogueError
+
+    joined = []
+    for lp, mods in load_modules(kind):
+        mine = collect(mods)
+        names = [key(x) for x in mine]
+        clash = sorted({n for n in names if n in taken or names.count(n) > 1})
+        if clash:
+            _fail(lp, f"its {kind} cannot join the catalogue", CatalogueError(f"duplicate name(s): {', '.join(clash)}"))
+            continue
+        joined.extend(mine)
+        taken.extend(names)
+        setattr(lp, kind, names)
+    return joined
+
+
 def loaded_plugins() -> list[LoadedPlugin]:
     """Every installed plugin, with what it contributed and any error (loads results, checks and figures)."""
     from . import theory  # noqa: F401 - registers the plugins' results

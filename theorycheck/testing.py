@@ -36,7 +36,7 @@ from . import theory
 from ._errors import InvalidParameterError, UnknownQuantityError
 from .verify import PROFILES, Check, Perturbation, Verdict, checks_in, get_check, run_check
 
-__all__ = ["ContractCase", "assert_verdict", "check_contract", "contract_cases", "perturbation_factors"]
+__all__ = ["ContractCase", "assert_verdict", "check_contract", "contract_cases", "diverged", "perturbation_factors"]
 
 
 # ----------------------------------------------------------------------------------------------- pytest plugin
@@ -104,6 +104,46 @@ def perturbation_factors(check: Check) -> tuple[float, ...]:
         return (-1.0, 0.0)
     t = check.resolution_target if check.resolution_target <= 0.05 else 2 * check.resolution_target
     return (1 + t, 1 - t)
+
+
+# ------------------------------------------------------------------------------------------------ divergence
+def _poisoned(x, seen=None):
+    """A copy of an experiment's result with every floating-point number NaN (a model's parameters too)."""
+    import copy
+    import dataclasses
+
+    import torch
+
+    if isinstance(x, float):
+        return math.nan
+    if isinstance(x, np.ndarray):
+        return np.full_like(x, np.nan) if np.issubdtype(x.dtype, np.floating) else x.copy()
+    if isinstance(x, np.floating):
+        return np.float64(np.nan)
+    if isinstance(x, torch.Tensor):
+        return torch.full_like(x, math.nan) if x.is_floating_point() else x.clone()
+    if isinstance(x, torch.nn.Module):
+        m = copy.deepcopy(x)
+        with torch.no_grad():
+            for p in m.parameters():
+                p.fill_(math.nan)
+        return m
+    if isinstance(x, (list, tuple)):
+        return type(x)(_poisoned(v) for v in x) if not hasattr(x, "_fields") else type(x)(*(_poisoned(v) for v in x))
+    if isinstance(x, dict):
+        return {k: _poisoned(v) for k, v in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: _poisoned(getattr(x, f.name)) for f in dataclasses.fields(x)
+                                         if f.init})
+    return x
+
+
+def diverged():
+    """Inside the block every experiment's result comes back with NaN for every float (models included): a
+    divergence injected everywhere at once. A check that still passes lets a NaN through (tests/test_checks.py)."""
+    from .verify import transformed_results
+
+    return transformed_results(_poisoned)
 
 
 # ------------------------------------------------------------------------------------------------- contract

@@ -23,10 +23,11 @@ from ._experiment import experiment as experiment
 from ._experiment import run_cache as run_cache
 from ._experiment import scaled as scaled
 from ._experiment import sizes_for as sizes_for
+from ._experiment import transformed_results as transformed_results
 from ._runner import Verdict as Verdict
 from ._runner import run_check as run_check
 from .rules import Comparison as Comparison
 
 __all__ = ["PROFILES", "VERDICTS", "Check", "Comparison", "Context", "Perturbation", "Profile", "Sizes", "Verdict",
-           "all_checks", "check", "checks_for", "checks_in", "devices_used", "experiment", "get_check", "load_module", "rules", "run_cache", "run_check", "scaled",
+           "all_checks", "check", "checks_for", "checks_in", "devices_used", "experiment", "get_check", "load_module", "rules", "run_cache", "run_check", "scaled", "transformed_results",
            "sizes_for"]

@@ -71,16 +71,8 @@ def _catalogue() -> tuple[Check, ...]:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise CatalogueError(f"duplicate check ids in the catalogue: {dup}")
-    for lp, mods in _plugins.load_modules("checks"):  # an installed plugin's checks, all or nothing
-        mine = [c for m in mods for c in checks_in(m)]
-        clash = sorted({c.id for c in mine if c.id in ids or [x.id for x in mine].count(c.id) > 1})
-        if clash:
-            _plugins._fail(lp, "its checks cannot join the catalogue",
-                           CatalogueError(f"duplicate check id(s): {', '.join(clash)}"))
-            continue
-        checks.extend(mine)
-        ids.extend(c.id for c in mine)
-        lp.checks = [c.id for c in mine]
+    checks += _plugins.contributions("checks", ids, lambda mods: [c for m in mods for c in checks_in(m)],
+                                     lambda c: c.id)  # the installed plugins' checks, all or nothing per plugin
     return tuple(checks)
 
 

@@ -36,12 +36,13 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 import numpy as np
 
-__all__ = ["Sizes", "scaled", "sizes_for", "experiment", "run_cache", "devices_used"]
+__all__ = ["Sizes", "scaled", "sizes_for", "experiment", "run_cache", "devices_used", "transformed_results"]
 
 S = TypeVar("S", bound="Sizes")
 
 _CACHE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("theorycheck_run_cache", default=None)
 _DEVICES: contextvars.ContextVar[set | None] = contextvars.ContextVar("theorycheck_devices", default=None)
+_TRANSFORM: contextvars.ContextVar[Callable | None] = contextvars.ContextVar("theorycheck_transform", default=None)
 
 
 def scaled(default: int, *, min: int = 1):  # noqa: A002 - reads like the dataclass field it builds
@@ -91,6 +92,17 @@ def devices_used():
         yield seen
     finally:
         _DEVICES.reset(token)
+
+
+@contextlib.contextmanager
+def transformed_results(transform: Callable):
+    """Pass every experiment's result through `transform` inside the block (the cached result stays untouched): how
+    tests inject a divergence into every experiment (theorycheck.testing.diverged)."""
+    token = _TRANSFORM.set(transform)
+    try:
+        yield
+    finally:
+        _TRANSFORM.reset(token)
 
 
 def _canon(x):
@@ -148,15 +160,17 @@ def experiment(fn: Callable | None = None, *, cpu_only: str | None = None):
         seen = _DEVICES.get()
         if seen is not None:
             seen.add(device)
-        cache = _CACHE.get()
+        cache, transform = _CACHE.get(), _TRANSFORM.get()
         if cache is None:
-            return fn(*args, **kwargs)
-        bound = sig.bind(*args, **kwargs)
-        bound.apply_defaults()
-        key = (fn.__module__, fn.__qualname__, _canon(dict(bound.arguments)))
-        if key not in cache:
-            cache[key] = fn(*args, **kwargs)
-        return cache[key]
+            out = fn(*args, **kwargs)
+        else:
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            key = (fn.__module__, fn.__qualname__, _canon(dict(bound.arguments)))
+            if key not in cache:
+                cache[key] = fn(*args, **kwargs)
+            out = cache[key]
+        return out if transform is None else transform(out)
 
     wrapper.cpu_only = cpu_only
     wrapper.__wrapped__ = fn
